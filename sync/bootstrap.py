@@ -1,0 +1,70 @@
+"""The one place where runback is wired together: settings -> home -> logs -> database."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from sync import logs
+from sync.rawstore import RawStore
+from sync.settings import Settings
+from sync.store.db import make_engine, migrate
+from sync.store.repository import UnitOfWork, ensure_athlete, unit_of_work
+
+HOME_DIRS = ("inbox", "archive", "quarantine", "outbox", "raw", "logs")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class App:
+    settings: Settings
+    engine: Engine
+    athlete_id: int
+    raw: RawStore
+    clock: Callable[[], datetime] = utc_now
+
+    def uow(self) -> AbstractContextManager[UnitOfWork]:
+        return unit_of_work(self.engine, self.athlete_id)
+
+    def today(self) -> date:
+        """The date decisions are made for: --today when given, else today where she lives."""
+        if self.settings.today is not None:
+            return self.settings.today
+        return self.clock().astimezone(self.settings.tz()).date()
+
+    def close(self) -> None:
+        self.engine.dispose()
+        logs.close()
+
+
+def prepare_home(home: Path) -> None:
+    """Create RUNBACK_HOME and its folders, readable by the owner only."""
+    home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(home, 0o700)
+    for name in HOME_DIRS:
+        (home / name).mkdir(exist_ok=True, mode=0o700)
+
+
+def bootstrap(settings: Settings, *, log_to_stderr: bool = False) -> App:
+    prepare_home(settings.home)
+    logs.configure(
+        settings.logs,
+        as_json=settings.log_json,
+        to_stderr=log_to_stderr,
+        max_bytes=settings.log_max_bytes,
+        backups=settings.log_backups,
+    )
+    engine = make_engine(settings.db_url())
+    migrate(engine)
+    athlete_id = ensure_athlete(engine, settings.athlete, utc_now())
+    return App(settings=settings, engine=engine, athlete_id=athlete_id, raw=RawStore(settings.raw))
+

@@ -1,0 +1,275 @@
+"""The `runback` command. Thin: parse options, call the service layer, print.
+
+Exit codes: 0 success, 2 bad input, 1 anything else. An error is one line on stderr;
+tracebacks go to the log file only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+if TYPE_CHECKING:
+    from sync.bootstrap import App
+    from sync.settings import Settings
+
+EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see 'runback --help')")
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date (YYYY-MM-DD)") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="runback", description="Return to running after childbirth, one run at a time.")
+    p.add_argument("--home", type=Path, help="data folder [env RUNBACK_HOME]")
+    p.add_argument("--db", metavar="URL", help="database URL [env RUNBACK_DATABASE_URL]")
+    p.add_argument("--config", type=Path, metavar="FILE", help="settings file (TOML)")
+    p.add_argument("--today", type=_date, metavar="YYYY-MM-DD",
+                   help="the date decisions are made for [env RUNBACK_TODAY]")
+    p.add_argument("--log-json", action="store_true", default=None, help="log lines as JSON")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    ingest = sub.add_parser("ingest", help="read FIT files or folders into the store (never moves them)")
+    ingest.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+
+    activities = sub.add_parser("activities", help="list stored activities")
+    activities.add_argument("--json", action="store_true")
+
+    status = sub.add_parser("status", help="what has been synced, what is waiting, what failed")
+    status.add_argument("--json", action="store_true")
+
+    db = sub.add_parser("db", help="database maintenance")
+    db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", parser_class=_Parser)
+    db_sub.required = True
+    db_sub.add_parser("rebuild", help="re-create activities from the raw FIT store")
+
+    worker = sub.add_parser("worker", help="watch the inbox and sync until stopped")
+    worker.add_argument("--once", action="store_true", help="one pass, then exit")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+    except UsageError as exc:
+        return _fail(str(exc), EXIT_BAD_INPUT)
+    except SystemExit as exc:  # --help
+        return int(exc.code or 0)
+    from sync.errors import BadInput, RunbackError
+
+    app = None
+    try:
+        settings = _settings(args)
+        from sync.bootstrap import bootstrap
+
+        app = bootstrap(settings, log_to_stderr=args.command == "worker")
+        return int(_COMMANDS[args.command](app, args))
+    except BadInput as exc:
+        return _fail(str(exc), EXIT_BAD_INPUT)
+    except RunbackError as exc:
+        return _fail(str(exc), EXIT_FAILURE)
+    except KeyboardInterrupt:
+        return _fail("interrupted", 130)
+    except BrokenPipeError:
+        return EXIT_FAILURE
+    except Exception as exc:  # last resort: one line for her, the traceback for the log
+        import logging
+
+        logging.getLogger("runback").exception("internal error")
+        return _fail(f"internal error: {type(exc).__name__}: {exc} (details in the log)",
+                     EXIT_FAILURE)
+    finally:
+        if app is not None:
+            app.close()
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"runback: {message}", file=sys.stderr)
+    return code
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    from sync.settings import load_settings
+
+    return load_settings(
+        args.config,
+        home=args.home,
+        database_url=args.db,
+        today=args.today,
+        log_json=args.log_json,
+    )
+
+
+# --- commands ---------------------------------------------------------------------------
+
+
+def cmd_ingest(app: App, args: argparse.Namespace) -> int:
+    from sync.progress import Progress
+    from sync.service import IngestResult, expand_paths, ingest_file
+
+    targets = list(expand_paths(args.paths))
+    rejected = 0
+    with Progress(len(targets), "ingest", enabled=not args.quiet) as progress:
+        for path, problem in targets:
+            if problem:
+                result = IngestResult(str(path), "rejected", reason=problem)
+            else:
+                result = ingest_file(app, path, source="file")
+            progress.clear()
+            line = _ingest_line(str(path), result)
+            if result.ok:
+                print(line, flush=True)
+            else:
+                rejected += 1
+                print(line, file=sys.stderr, flush=True)
+            progress.step()
+    return EXIT_BAD_INPUT if rejected else EXIT_OK
+
+
+def _ingest_line(shown: str, result: Any) -> str:
+    if result.state == "ingested":
+        act = result.activity
+        return (f"ingested {shown}: activity {result.activity_id} ({act.sport}, "
+                f"{act.start:%Y-%m-%d %H:%M} UTC, {_clock(act.timer_s)}, {_km(act.distance_m)})")
+    if result.state == "duplicate":
+        return f"duplicate {shown}: {result.reason}"
+    return f"rejected {shown}: {result.reason}"
+
+
+def cmd_activities(app: App, args: argparse.Namespace) -> int:
+    from sync.service import list_activities
+
+    rows = list_activities(app)
+    if args.json:
+        print(json.dumps([
+            {
+                "id": a.id,
+                "start": _iso(a.start),
+                "sport": a.sport,
+                "source": a.source,
+                "file": a.file_name,
+                "timer_s": round(a.timer_s, 3),
+                "distance_m": None if a.distance_m is None else round(a.distance_m, 2),
+            }
+            for a in rows
+        ], indent=2))
+        return EXIT_OK
+    if not rows:
+        print(f"no activities yet: drop FIT files into {app.settings.inbox} "
+              "or run 'runback ingest PATH'")
+        return EXIT_OK
+    tz = app.settings.tz()
+    print(f"{'id':>4}  {'start (local)':16}  {'sport':8}  {'time':>8}  {'distance':>9}  "
+          f"{'source':6}  file")
+    for a in rows:
+        print(f"{a.id:>4}  {a.start.astimezone(tz):%Y-%m-%d %H:%M}  {a.sport:8}  "
+              f"{_clock(a.timer_s):>8}  {_km(a.distance_m):>9}  {a.source:6}  {a.file_name}")
+    return EXIT_OK
+
+
+def cmd_status(app: App, args: argparse.Namespace) -> int:
+    from sync.service import status
+
+    st = status(app)
+    body = st.as_json()
+    if args.json:
+        print(json.dumps(body, indent=2))
+        return EXIT_OK
+    print(f"activities:   {body['activities']}")
+    print(f"last ingest:  {body['last_ingest'] or 'never'}")
+    print(f"inbox:        {body['inbox']} ({body['pending']} waiting)")
+    print(f"database:     {body['database']}")
+    print(f"garmin:       {body['garmin']}")
+    print(f"next workout: {body['next_workout'] or 'none yet'}")
+    if st.failed:
+        print("failed:")
+        for f in st.failed:
+            print(f"  {f['file']}: {f['reason']}")
+    return EXIT_OK
+
+
+def cmd_db(app: App, args: argparse.Namespace) -> int:
+    from sync.service import rebuild
+
+    report = rebuild(app)
+    for problem in report.problems:
+        print(f"skipped {problem}", file=sys.stderr)
+    print(f"rebuilt from {app.settings.raw}: {report.created} re-created, "
+          f"{report.refreshed} refreshed, {len(report.problems)} skipped")
+    return EXIT_FAILURE if report.problems else EXIT_OK
+
+
+def cmd_worker(app: App, args: argparse.Namespace) -> int:
+    import threading
+
+    from sync import logs
+    from sync.worker import acquire_single_worker_lock, install_signal_handlers, run_forever, run_once
+
+    lock = acquire_single_worker_lock(app)
+    try:
+        stop = threading.Event()
+        install_signal_handlers(stop)
+        logs.event("worker-started", inbox=str(app.settings.inbox),
+                   database=app.settings.db_label(), once=bool(args.once))
+        if args.once:
+            run_once(app, stop)
+        else:
+            print(f"runback worker: drop FIT files into {app.settings.inbox} "
+                  "(Ctrl-C to stop)", file=sys.stderr, flush=True)
+            run_forever(app, stop)
+        logs.event("worker-stopped")
+        return EXIT_OK
+    finally:
+        if lock is not None:
+            lock.close()
+
+
+_COMMANDS = {
+    "ingest": cmd_ingest,
+    "activities": cmd_activities,
+    "status": cmd_status,
+    "db": cmd_db,
+    "worker": cmd_worker,
+}
+
+
+# --- formatting ---------------------------------------------------------------------------
+
+
+def _iso(when: Any) -> str | None:
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ") if when is not None else None
+
+
+def _clock(seconds: float) -> str:
+    total = int(round(seconds))
+    h, rest = divmod(total, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+def _km(metres: float | None) -> str:
+    return "-" if metres is None else f"{metres / 1000:.2f} km"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

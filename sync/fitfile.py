@@ -1,0 +1,301 @@
+"""FIT bytes -> rules.activity.Activity. The only module that touches fitparse messages.
+
+Every failure, whatever the parser raised, becomes one FitFileError whose reason a
+person can act on ("truncated: ends at byte 1207 of 5120", "CRC mismatch: ...").
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import struct
+import warnings
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from rules.activity import (
+    Activity,
+    Lap,
+    Pause,
+    RecordedStep,
+    SampleColumns,
+    Split,
+    refusal,
+)
+from sync.errors import FitFileError
+
+NAN = math.nan
+_TIMER_STOPS = frozenset({"stop", "stop_all", "stop_disable", "stop_disable_all"})
+_SPLIT_KINDS = {"rwd_run": "run", "rwd_walk": "walk", "rwd_stand": "stand"}
+
+
+def check_header(data: bytes) -> None:
+    """Refuse what is plainly not a whole FIT file before the parser sees it."""
+    size = len(data)
+    if size == 0:
+        raise FitFileError("empty file (0 bytes)")
+    if size < 12 or data[8:12] != b".FIT":
+        raise FitFileError("not a FIT file (no '.FIT' header)")
+    header_size = data[0]
+    if header_size not in (12, 14):
+        raise FitFileError(f"not a FIT file (header size {header_size}, expected 12 or 14)")
+    (data_size,) = struct.unpack_from("<I", data, 4)
+    expected = header_size + data_size + 2
+    if size < expected:
+        raise FitFileError(f"truncated: ends at byte {size} of {expected}")
+
+
+def read_activity(data: bytes) -> Activity:
+    """Decode a FIT activity of a run or a walk; raise FitFileError for anything else."""
+    check_header(data)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            reader = _Reader()
+            reader.consume(data)
+    except FitFileError:
+        raise
+    except Exception as exc:  # the parser can raise anything; none of it may escape
+        raise FitFileError(_reason_for(exc, len(data))) from exc
+    if any("terminated unexpectedly" in str(w.message) for w in caught):
+        raise FitFileError(f"truncated: the last message is cut off (file is {len(data)} bytes)")
+    return reader.activity()
+
+
+def _reason_for(exc: Exception, size: int) -> str:
+    import fitparse.utils as fu
+
+    if isinstance(exc, fu.FitCRCError):
+        found = re.search(r"computed: (0x[0-9A-Fa-f]+), read: (0x[0-9A-Fa-f]+)", str(exc))
+        detail = f" (computed {found[1]}, file says {found[2]})" if found else ""
+        return f"CRC mismatch: the file is damaged{detail}"
+    if isinstance(exc, fu.FitEOFError):
+        return f"truncated: ends early at byte {size} ({exc})"
+    if isinstance(exc, fu.FitHeaderError):
+        return "damaged: a chained FIT header inside the file is invalid"
+    text = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else ""
+    return f"unreadable FIT data ({type(exc).__name__}{': ' + text if text else ''})"
+
+
+def _utc(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return None
+
+
+def _num(value: Any) -> float | None:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = float(value)
+        return number if math.isfinite(number) else None
+    return None
+
+
+class _Reader:
+    """Walks the message stream once, keeping only what an Activity needs."""
+
+    def __init__(self) -> None:
+        self.file_types: list[str] = []
+        self.file_id: dict[str, Any] | None = None
+        self.sessions: list[dict[str, Any]] = []
+        self.laps: list[dict[str, Any]] = []
+        self.steps: list[dict[str, Any]] = []
+        self.workout_name: str | None = None
+        self.timer_events: list[tuple[datetime, str]] = []
+        self.splits: list[dict[str, Any]] = []
+        self.sport_message: str | None = None
+        self.ts: list[float] = []
+        self.speed: list[float] = []
+        self.cadence: list[float] = []
+        self.hr: list[float] = []
+        self.dist: list[float] = []
+
+    def consume(self, data: bytes) -> None:
+        import fitparse
+
+        fit = fitparse.UncachedFitFile(data)
+        for msg in fit.get_messages():
+            name = msg.name
+            if name == "record":
+                self._record(msg.fields)
+            elif name == "file_id":
+                values = msg.get_values()
+                kind = values.get("type")
+                self.file_types.append(str(kind) if kind is not None else "")
+                if kind == "activity" and self.file_id is None:
+                    self.file_id = values
+            elif name == "session":
+                self.sessions.append(msg.get_values())
+            elif name == "lap":
+                self.laps.append(msg.get_values())
+            elif name == "event":
+                values = msg.get_values()
+                when = _utc(values.get("timestamp"))
+                if values.get("event") == "timer" and when is not None:
+                    self.timer_events.append((when, str(values.get("event_type"))))
+            elif name == "workout":
+                self.workout_name = msg.get_values().get("wkt_name")
+            elif name == "workout_step":
+                self.steps.append(msg.get_values())
+            elif name == "split":
+                self.splits.append(msg.get_values())
+            elif name == "sport" and self.sport_message is None:
+                self.sport_message = msg.get_values().get("sport")
+
+    def _record(self, fields: Any) -> None:
+        ts = speed = enhanced = cad = frac = hr = dist = None
+        for f in fields:
+            n = f.name
+            if n == "timestamp":
+                ts = f.value
+            elif n == "enhanced_speed":
+                enhanced = f.value
+            elif n == "speed":
+                speed = f.value
+            elif n == "cadence":
+                cad = f.value
+            elif n == "fractional_cadence":
+                frac = f.value
+            elif n == "heart_rate":
+                hr = f.value
+            elif n == "distance":
+                dist = f.value
+        if not isinstance(ts, datetime):
+            return
+        self.ts.append(ts.replace(tzinfo=UTC).timestamp())
+        chosen = enhanced if enhanced is not None else speed
+        self.speed.append(float(chosen) if isinstance(chosen, (int, float)) else NAN)
+        if isinstance(cad, (int, float)):
+            # FIT cadence is strides (cycles) per minute: steps/min = 2 x (cadence + fraction).
+            extra = frac if isinstance(frac, (int, float)) else 0.0
+            self.cadence.append(2.0 * (cad + extra))
+        else:
+            self.cadence.append(NAN)
+        self.hr.append(float(hr) if isinstance(hr, (int, float)) else NAN)
+        self.dist.append(float(dist) if isinstance(dist, (int, float)) else NAN)
+
+    def activity(self) -> Activity:
+        sports = [str(s.get("sport")) for s in self.sessions if s.get("sport") is not None]
+        if self.file_types and not sports and self.sessions:
+            sports = [self.sport_message or "generic"]
+        reason = refusal(self.file_types, sports)
+        if reason:
+            raise FitFileError(reason)
+        session = self.sessions[0]
+        first_ts = datetime.fromtimestamp(self.ts[0], UTC) if self.ts else None
+        start = _utc(session.get("start_time")) or first_ts or _utc(session.get("timestamp"))
+        if start is None:
+            raise FitFileError("an activity without a start time")
+        timer_s = _num(session.get("total_timer_time"))
+        elapsed_s = _num(session.get("total_elapsed_time"))
+        if timer_s is None:
+            timer_s = sum(_num(lap.get("total_timer_time")) or 0.0 for lap in self.laps)
+        if elapsed_s is None:
+            elapsed_s = timer_s
+        file_id = self.file_id or {}
+        serial = file_id.get("serial_number")
+        return Activity(
+            start=start,
+            sport=sports[0],
+            sub_sport=_str_or_none(session.get("sub_sport")),
+            timer_s=timer_s,
+            elapsed_s=max(elapsed_s, 0.0),
+            distance_m=_num(session.get("total_distance")),
+            laps=tuple(self._laps()),
+            workout_name=_str_or_none(self.workout_name),
+            workout_steps=tuple(self._steps()),
+            pauses=tuple(self._pauses()),
+            splits=tuple(self._splits()),
+            device_serial=int(serial) if isinstance(serial, int) and serial > 0 else None,
+            time_created=_utc(file_id.get("time_created")),
+            columns=SampleColumns(self.ts, self.speed, self.cadence, self.hr, self.dist),
+        )
+
+    def _laps(self) -> list[Lap]:
+        laps = []
+        for values in self.laps:
+            start = _utc(values.get("start_time"))
+            end = _utc(values.get("timestamp"))
+            timer = _num(values.get("total_timer_time"))
+            elapsed = _num(values.get("total_elapsed_time"))
+            if start is None and end is not None and elapsed is not None:
+                start = end - timedelta(seconds=elapsed)
+            if start is None or end is None:
+                continue
+            end = max(end, start)
+            wsi = values.get("wkt_step_index")
+            intensity = values.get("intensity")
+            laps.append(
+                Lap(
+                    start=start,
+                    end=end,
+                    timer_s=max(timer if timer is not None else 0.0, 0.0),
+                    elapsed_s=max(elapsed if elapsed is not None else (end - start).total_seconds(),
+                                  0.0),
+                    distance_m=_non_negative(_num(values.get("total_distance"))),
+                    wkt_step_index=wsi if isinstance(wsi, int) else None,
+                    # fitparse decodes values outside the profile as raw ints: keep names only.
+                    intensity=intensity if isinstance(intensity, str) else None,
+                    trigger=_str_or_none(values.get("lap_trigger")),
+                )
+            )
+        laps.sort(key=lambda lap: lap.start)
+        return laps
+
+    def _steps(self) -> list[RecordedStep]:
+        steps = []
+        for position, values in enumerate(self.steps):
+            index = values.get("message_index")
+            duration_type = _str_or_none(values.get("duration_type"))
+            repeating = bool(duration_type and duration_type.startswith("repeat"))
+            intensity = values.get("intensity")
+            repeat_from = values.get("duration_step") if repeating else None
+            repeat_count = values.get("repeat_steps") if repeating else None
+            steps.append(
+                RecordedStep(
+                    index=index if isinstance(index, int) and index >= 0 else position,
+                    duration_type=duration_type,
+                    duration_s=_non_negative(_num(values.get("duration_time"))),
+                    distance_m=_non_negative(_num(values.get("duration_distance"))),
+                    repeat_from=repeat_from if isinstance(repeat_from, int) else None,
+                    repeat_count=repeat_count if isinstance(repeat_count, int) else None,
+                    intensity=intensity if isinstance(intensity, str) else None,
+                    name=_str_or_none(values.get("wkt_step_name")),
+                    target_type=_str_or_none(values.get("target_type")),
+                )
+            )
+        steps.sort(key=lambda step: step.index)
+        return steps
+
+    def _pauses(self) -> list[Pause]:
+        pauses = []
+        stopped_at: datetime | None = None
+        for when, kind in sorted(self.timer_events, key=lambda e: e[0]):
+            if kind in _TIMER_STOPS:
+                stopped_at = stopped_at or when
+            elif kind == "start" and stopped_at is not None:
+                if when > stopped_at:
+                    pauses.append(Pause(stopped_at, when))
+                stopped_at = None
+        return pauses
+
+    def _splits(self) -> list[Split]:
+        splits = []
+        for values in self.splits:
+            kind = _SPLIT_KINDS.get(str(values.get("split_type")))
+            start = _utc(values.get("start_time"))
+            end = _utc(values.get("end_time"))
+            if end is None and start is not None:
+                elapsed = _num(values.get("total_elapsed_time"))
+                end = start + timedelta(seconds=elapsed) if elapsed is not None else None
+            if kind and start is not None and end is not None and end >= start:
+                splits.append(Split(kind, start, end))
+        splits.sort(key=lambda split: split.start)
+        return splits
+
+
+def _str_or_none(value: Any) -> str | None:
+    return str(value) if value is not None and str(value) != "" else None
+
+
+def _non_negative(value: float | None) -> float | None:
+    return value if value is None or value >= 0 else None

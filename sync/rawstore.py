@@ -1,0 +1,76 @@
+"""Raw FIT bytes, content-addressed under RUNBACK_HOME/raw, so the database can be rebuilt.
+
+Layout: raw/ab/abcdef....fit (the sha256 of the bytes) with abcdef....json beside it
+holding where the file came from (source, file name), owner-readable only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass(frozen=True)
+class RawOrigin:
+    source: str
+    file_name: str
+    source_id: str | None = None
+
+
+class RawStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def path_for(self, sha256: str) -> Path:
+        return self.root / sha256[:2] / f"{sha256}.fit"
+
+    def put(self, sha256: str, data: bytes, origin: RawOrigin) -> Path:
+        """Keep `data` under its hash (once; a second put of the same bytes changes nothing)."""
+        path = self.path_for(sha256)
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            write_private_atomic(path, data)
+        meta = path.with_suffix(".json")
+        if not meta.exists():
+            body = {"source": origin.source, "file_name": origin.file_name,
+                    "source_id": origin.source_id}
+            write_private_atomic(meta, json.dumps(body).encode())
+        return path
+
+    def origin(self, sha256: str) -> RawOrigin | None:
+        meta = self.path_for(sha256).with_suffix(".json")
+        try:
+            body = json.loads(meta.read_text())
+            return RawOrigin(str(body["source"]), str(body["file_name"]), body.get("source_id"))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def all(self) -> Iterator[tuple[str, Path]]:
+        """(sha256, path) of every kept file, in a stable order."""
+        if not self.root.is_dir():
+            return
+        for path in sorted(self.root.glob("??/*.fit")):
+            yield path.stem, path
+
+
+def write_private_atomic(path: Path, data: bytes) -> None:
+    """Write `data` to `path` (mode 0600) so that readers see all of it or nothing."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

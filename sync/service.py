@@ -1,0 +1,205 @@
+"""Use cases, shared by the CLI and the worker: ingest, list, status, rebuild."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from rules.activity import Activity
+from sync import logs
+from sync.bootstrap import App
+from sync.errors import FitFileError
+from sync.fitfile import read_activity
+from sync.rawstore import RawOrigin, sha256_of
+from sync.store.repository import Duplicate, StoredActivity
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    file: str
+    state: str  # ingested | duplicate | rejected
+    activity_id: int | None = None
+    reason: str | None = None
+    activity: Activity | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.state != "rejected"
+
+
+def ingest_bytes(
+    app: App, data: bytes, *, file_name: str, source: str, source_id: str | None = None
+) -> IngestResult:
+    """Store one FIT file's activity once, however often and however it arrives.
+
+    Idempotent by content hash and by (device serial, time created): the same run under
+    another name, or once from the inbox and once from Garmin, is one activity.
+    """
+    sha = sha256_of(data)
+    with app.uow() as uow:
+        existing = uow.repo.activity_id_by_sha(sha)
+        if existing is not None:
+            return _duplicate(app, uow, existing, file_name, source, sha)
+    try:
+        act = read_activity(data)
+    except FitFileError as exc:
+        with app.uow() as uow:
+            uow.repo.log_ingest(at=app.clock(), file_name=file_name, source=source, sha256=sha,
+                                state="rejected", reason=exc.reason)
+            uow.commit()
+        logs.event("rejected", file=file_name, source=source, reason=exc.reason)
+        return IngestResult(file_name, "rejected", reason=exc.reason)
+
+    try:
+        with app.uow() as uow:
+            same_run = uow.repo.activity_id_by_device(act.device_serial, act.time_created)
+            if same_run is not None:
+                return _duplicate(app, uow, same_run, file_name, source, sha)
+            app.raw.put(sha, data, RawOrigin(source, file_name, source_id))
+            new_id = uow.repo.add_activity(act, sha256=sha, source=source, file_name=file_name,
+                                           at=app.clock(), source_id=source_id)
+            uow.repo.log_ingest(at=app.clock(), file_name=file_name, source=source, sha256=sha,
+                                state="ingested", activity_id=new_id)
+            uow.commit()
+    except Duplicate:
+        # Another worker stored it between our look and our insert.
+        with app.uow() as uow:
+            winner = uow.repo.activity_id_by_sha(sha) or uow.repo.activity_id_by_device(
+                act.device_serial, act.time_created)
+            return _duplicate(app, uow, winner, file_name, source, sha)
+    logs.event("ingested", file=file_name, source=source, activity=new_id,
+               start=_iso(act.start), sport=act.sport)
+    return IngestResult(file_name, "ingested", activity_id=new_id, activity=act)
+
+
+def _duplicate(app: App, uow: Any, activity_id: int | None, file_name: str, source: str,
+               sha: str) -> IngestResult:
+    reason = f"duplicate of activity {activity_id}"
+    uow.repo.log_ingest(at=app.clock(), file_name=file_name, source=source, sha256=sha,
+                        state="duplicate", reason=reason, activity_id=activity_id)
+    uow.commit()
+    logs.event("duplicate", file=file_name, source=source, activity=activity_id)
+    return IngestResult(file_name, "duplicate", activity_id=activity_id, reason=reason)
+
+
+def expand_paths(paths: Iterable[Path]) -> Iterator[tuple[Path, str | None]]:
+    """(file, problem) for each FIT file named or found in a named folder (any depth)."""
+    for path in paths:
+        if path.is_dir():
+            found = False
+            for child in sorted(path.rglob("*")):
+                if (child.is_file() and child.suffix.lower() == ".fit"
+                        and not child.name.startswith(".")):
+                    found = True
+                    yield child, None
+            if not found:
+                yield path, "no .fit files in this folder"
+        elif path.is_file():
+            yield path, None
+        elif path.exists():
+            yield path, "not a regular file"
+        else:
+            yield path, "no such file or folder"
+
+
+def ingest_file(app: App, path: Path, *, source: str, display: str | None = None) -> IngestResult:
+    """Read one file (never moving or changing it) and ingest it."""
+    name = display or path.name
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        reason = f"cannot read: {exc.strerror or exc}"
+        logs.event("rejected", file=name, source=source, reason=reason)
+        return IngestResult(name, "rejected", reason=reason)
+    return ingest_bytes(app, data, file_name=name, source=source)
+
+
+def list_activities(app: App) -> list[StoredActivity]:
+    with app.uow() as uow:
+        return uow.repo.activities()
+
+
+@dataclass(frozen=True)
+class Status:
+    activities: int
+    pending: list[str]
+    failed: list[dict[str, str]]
+    last_ingest: datetime | None
+    inbox: Path
+    database: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "activities": self.activities,
+            "pending": len(self.pending),
+            "failed": self.failed,
+            "last_ingest": _iso(self.last_ingest),
+            "last_push": None,
+            "garmin": "not-connected",
+            "next_workout": None,
+            "inbox": str(self.inbox),
+            "database": self.database,
+        }
+
+
+def status(app: App) -> Status:
+    from sync.inbox import pending_files
+
+    with app.uow() as uow:
+        count = uow.repo.count_activities()
+        last = uow.repo.last_ingest_at()
+        failures = uow.repo.open_failures()
+    return Status(
+        activities=count,
+        pending=[p.name for p in pending_files(app.settings.inbox)],
+        failed=[{"file": f.file_name, "reason": f.reason or "", "at": _iso(f.at) or ""}
+                for f in failures],
+        last_ingest=last,
+        inbox=app.settings.inbox,
+        database=app.settings.db_label(),
+    )
+
+
+@dataclass(frozen=True)
+class RebuildReport:
+    created: int
+    refreshed: int
+    problems: list[str]
+
+
+def rebuild(app: App) -> RebuildReport:
+    """Re-create the activities from the raw FIT store: new rows for files the database
+    lost, fresh fields and laps (same ids) for the ones it has. Nothing is deleted."""
+    created = refreshed = 0
+    problems: list[str] = []
+    for sha, path in app.raw.all():
+        data = path.read_bytes()
+        if sha256_of(data) != sha:
+            problems.append(f"{path.name}: content does not match its hash (damaged on disk)")
+            continue
+        try:
+            act = read_activity(data)
+        except FitFileError as exc:
+            problems.append(f"{path.name}: {exc.reason}")
+            continue
+        origin = app.raw.origin(sha) or RawOrigin("file", path.name)
+        with app.uow() as uow:
+            existing = uow.repo.activity_id_by_sha(sha)
+            if existing is not None:
+                uow.repo.refresh_activity(existing, act)
+                refreshed += 1
+            else:
+                uow.repo.add_activity(act, sha256=sha, source=origin.source,
+                                      file_name=origin.file_name, at=app.clock(),
+                                      source_id=origin.source_id)
+                created += 1
+            uow.commit()
+    logs.event("rebuilt", created=created, refreshed=refreshed, problems=len(problems))
+    return RebuildReport(created, refreshed, problems)
+
+
+def _iso(when: datetime | None) -> str | None:
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ") if when is not None else None

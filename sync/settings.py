@@ -1,0 +1,170 @@
+"""Typed settings: defaults in config/runback.toml, then an optional --config TOML file,
+then RUNBACK_* environment variables, then command-line options (highest).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date, tzinfo
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from sync.errors import ConfigError
+
+
+def config_dir() -> Path:
+    """Where the default TOML files are: ./config in a checkout, sync/_config in a wheel."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here.parent / "config", here / "_config"):
+        if (candidate / "runback.toml").is_file():
+            return candidate
+    raise ConfigError(f"default settings not found (looked for config/runback.toml near {here})")
+
+
+def default_home() -> Path:
+    xdg = os.environ.get("XDG_DATA_HOME")
+    base = Path(xdg) if xdg else Path.home() / ".local" / "share"
+    return base / "runback"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RUNBACK_", extra="forbid")
+
+    home: Path = Field(default_factory=default_home)
+    # A URL may hold a password: kept secret, never logged.
+    database_url: SecretStr | None = None
+    timezone: str = "local"
+    today: date | None = None
+    athlete: str = "default"
+    inbox_scan_s: float = Field(default=2.0, gt=0, le=3600)
+    inbox_stable_s: float = Field(default=1.0, ge=0, le=600)
+    log_json: bool = False
+    log_max_bytes: int = Field(default=5_000_000, ge=10_000)
+    log_backups: int = Field(default=5, ge=1, le=100)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        resolve_timezone(value)
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The TOML files are named by load_settings() on the class it builds.
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+    # --- derived paths ----------------------------------------------------------------
+
+    @property
+    def inbox(self) -> Path:
+        return self.home / "inbox"
+
+    @property
+    def archive(self) -> Path:
+        return self.home / "archive"
+
+    @property
+    def quarantine(self) -> Path:
+        return self.home / "quarantine"
+
+    @property
+    def outbox(self) -> Path:
+        return self.home / "outbox"
+
+    @property
+    def raw(self) -> Path:
+        return self.home / "raw"
+
+    @property
+    def logs(self) -> Path:
+        return self.home / "logs"
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.home / "runback.db"
+
+    def db_url(self) -> str:
+        if self.database_url is not None:
+            return self.database_url.get_secret_value()
+        return f"sqlite:///{self.sqlite_path}"
+
+    def db_label(self) -> str:
+        """The database for people to read: the SQLite path, or the URL without a password."""
+        if self.database_url is None:
+            return str(self.sqlite_path)
+        from sqlalchemy.engine import make_url
+
+        try:
+            return make_url(self.database_url.get_secret_value()).render_as_string(
+                hide_password=True
+            )
+        except Exception:
+            return "(database URL)"
+
+    def tz(self) -> tzinfo:
+        return resolve_timezone(self.timezone)
+
+
+def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
+    """Settings from every source; a bad value raises ConfigError naming the key."""
+    if config_file is not None and not config_file.is_file():
+        raise ConfigError(f"settings file {config_file} does not exist")
+    files = [config_dir() / "runback.toml", *([config_file] if config_file else [])]
+
+    class LoadedSettings(Settings):
+        model_config = SettingsConfigDict(
+            env_prefix="RUNBACK_", extra="forbid", toml_file=files
+        )
+
+    try:
+        return LoadedSettings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = ".".join(str(p) for p in err["loc"]) or "settings"
+        raise ConfigError(f"setting '{key}': {err['msg']}") from None
+    except ValueError as exc:  # TOML syntax errors and the like
+        raise ConfigError(f"settings: {exc}") from None
+
+
+def resolve_timezone(name: str) -> tzinfo:
+    """An IANA zone by name; 'local' is this machine's zone (TZ, then /etc/localtime)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    if name == "local":
+        env = os.environ.get("TZ", "").lstrip(":")
+        candidates = [env] if env else []
+        try:
+            link = os.readlink("/etc/localtime")
+            if "zoneinfo/" in link:
+                candidates.append(link.split("zoneinfo/", 1)[1])
+        except OSError:
+            pass
+        for candidate in candidates:
+            try:
+                return ZoneInfo(candidate)
+            except (ZoneInfoNotFoundError, ValueError):
+                continue
+        from datetime import datetime
+
+        local = datetime.now().astimezone().tzinfo
+        assert local is not None
+        return local
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone '{name}' (use an IANA name such as Europe/Berlin)")

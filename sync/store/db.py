@@ -1,0 +1,93 @@
+"""Engines and migrations. Nothing connects at import time."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+from sync.errors import BadInput, StoreError
+from sync.store.schema import SCHEMA_REVISION
+
+_MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+# Any fixed number: the key of the advisory lock that serialises migrations on PostgreSQL.
+_MIGRATION_LOCK_KEY = 0x72756E62
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+def make_engine(url: str, *, connect_args: dict[str, Any] | None = None) -> Engine:
+    """An engine for `url`; a SQLite file is created owner-readable only."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise BadInput(f"database URL is not valid: {exc}") from None
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:":
+            _create_private_file(Path(database))
+        engine = create_engine(parsed, connect_args=connect_args or {})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if backend == "postgresql":
+        if parsed.drivername == "postgresql":
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        return create_engine(parsed, pool_pre_ping=True, connect_args=connect_args or {})
+    raise BadInput(f"database URL names '{backend}': runback supports sqlite and postgresql")
+
+
+def _create_private_file(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    os.close(fd)
+    os.chmod(path, 0o600)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to SCHEMA_REVISION; a no-op (one query) when it is there already.
+
+    Alembic is imported only when there is work to do, which keeps start-up quick.
+    """
+    try:
+        if current_revision(engine) == SCHEMA_REVISION:
+            return
+        from alembic import command
+        from alembic.config import Config
+
+        with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                # Several workers may start at once: one migrates, the others wait.
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK_KEY})
+            config = Config()
+            config.set_main_option("script_location", str(_MIGRATIONS))
+            config.attributes["connection"] = conn
+            command.upgrade(config, "head")
+    except SQLAlchemyError as exc:
+        raise StoreError(f"database not usable: {_first_line(exc)}") from None
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

@@ -1,0 +1,135 @@
+"""The database schema (SQLAlchemy Core), one for SQLite and PostgreSQL.
+
+Migrations in sync/migrations create exactly this; a test compares the two. Every row
+carries its athlete so that one database can later host several runners.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.types import TypeDecorator
+
+# Bump together with a new file in sync/migrations/versions (a test checks they agree).
+SCHEMA_REVISION = "0001"
+
+SOURCES = ("inbox", "file", "garmin")
+INGEST_STATES = ("ingested", "duplicate", "rejected")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores UTC; hands back timezone-aware UTC datetimes on every backend."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value!r} given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+athlete = Table(
+    "athlete",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+activity = Table(
+    "activity",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("athlete_id", Integer, ForeignKey("athlete.id"), nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("source_id", String(100)),
+    Column("file_name", String(255), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("device_serial", BigInteger),
+    Column("time_created", UTCDateTime()),
+    Column("start_utc", UTCDateTime(), nullable=False),
+    Column("sport", String(32), nullable=False),
+    Column("sub_sport", String(32)),
+    Column("timer_s", Float, nullable=False),
+    Column("elapsed_s", Float, nullable=False),
+    Column("distance_m", Float),
+    Column("workout_name", String(100)),
+    Column("ingested_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("athlete_id", "sha256"),
+    UniqueConstraint("athlete_id", "device_serial", "time_created"),
+    CheckConstraint("source IN ('inbox', 'file', 'garmin')", name="source"),
+    Index("ix_activity_athlete_start", "athlete_id", "start_utc"),
+)
+
+lap = Table(
+    "lap",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("athlete_id", Integer, ForeignKey("athlete.id"), nullable=False),
+    Column("activity_id", Integer, ForeignKey("activity.id", ondelete="CASCADE"), nullable=False),
+    Column("lap_index", Integer, nullable=False),
+    Column("start_utc", UTCDateTime(), nullable=False),
+    Column("end_utc", UTCDateTime(), nullable=False),
+    Column("timer_s", Float, nullable=False),
+    Column("elapsed_s", Float, nullable=False),
+    Column("distance_m", Float),
+    Column("wkt_step_index", Integer),
+    Column("intensity", String(16)),
+    Column("lap_trigger", String(32)),
+    UniqueConstraint("activity_id", "lap_index"),
+)
+
+ingest_log = Table(
+    "ingest_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("athlete_id", Integer, ForeignKey("athlete.id"), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("file_name", String(255), nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("sha256", String(64)),
+    Column("state", String(16), nullable=False),
+    Column("reason", Text),
+    Column("activity_id", Integer, ForeignKey("activity.id", ondelete="SET NULL")),
+    CheckConstraint("state IN ('ingested', 'duplicate', 'rejected')", name="state"),
+    Index("ix_ingest_log_athlete_at", "athlete_id", "at"),
+)
