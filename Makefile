@@ -1,0 +1,36 @@
+# Two commands on a fresh clone with only python3 and make: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test bench lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+## run: start the worker on the embedded SQLite database (RUNBACK_HOME, else ~/.local/share/runback)
+run: $(VENV)/.installed
+	$(BIN)/runback worker
+
+## test: the whole suite (PostgreSQL tests need RUNBACK_TEST_POSTGRES_URL, else they skip)
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest
+
+## bench: ingest vs plain fitparse parse, side by side
+bench: $(VENV)/.installed-test
+	$(BIN)/python bench/ingest_bench.py
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check rules sync tests bench
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
