@@ -1,0 +1,155 @@
+"""The worker as a real process: files in, archive / quarantine out, log lines, signals."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import Runner, runback_command
+from tests.support.fitbuilder import run_walk, simple_run, workout_file
+
+
+def settle(path: Path) -> None:
+    """Make a file look written long ago (the inbox waits for quiet files)."""
+    old = time.time() - 60
+    os.utime(path, (old, old))
+
+
+def test_worker_once_archives_good_files_and_quarantines_bad_ones(
+        runback: Runner, cli_env: dict[str, str]) -> None:
+    home = Path(cli_env["RUNBACK_HOME"])
+    runback("status")  # creates the home
+    inbox = home / "inbox"
+    files = {"run.fit": run_walk(), "same-run.fit": run_walk(), "plan.fit": workout_file(),
+             "cut.fit": simple_run(2)[:700], "empty.fit": b""}
+    for name, data in files.items():
+        (inbox / name).write_bytes(data)
+        settle(inbox / name)
+    done = runback("worker", "--once")
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in (home / "archive").iterdir()) == ["run.fit", "same-run.fit"]
+    quarantined = sorted(p.name for p in (home / "quarantine").iterdir())
+    assert quarantined == ["cut.fit", "cut.fit.reason.txt", "empty.fit", "empty.fit.reason.txt",
+                           "plan.fit", "plan.fit.reason.txt"]
+    assert (home / "quarantine" / "plan.fit.reason.txt").read_text().strip() == \
+        "a workout file, not an activity"
+    assert (home / "quarantine" / "cut.fit").read_bytes() == files["cut.fit"]  # nothing lost
+    assert list(inbox.iterdir()) == []
+    assert len(json.loads(runback("activities", "--json").stdout)) == 1
+    assert "event=quarantined file=plan.fit" in done.stderr
+
+
+def test_the_worker_quarantines_every_invalid_fixture(runback: Runner, cli_env: dict[str, str],
+                                                      shared_fit: Path) -> None:
+    home = Path(cli_env["RUNBACK_HOME"])
+    runback("status")
+    names = sorted(p.name for p in (shared_fit / "invalid").iterdir())
+    for name in names:
+        (home / "inbox" / name).write_bytes((shared_fit / "invalid" / name).read_bytes())
+        settle(home / "inbox" / name)
+    assert runback("worker", "--once").returncode == 0
+    for name in names:
+        assert (home / "quarantine" / name).exists()
+        assert (home / "quarantine" / f"{name}.reason.txt").read_text().strip()
+    assert json.loads(runback("activities", "--json").stdout) == []
+
+
+def test_a_file_still_being_copied_waits_for_a_later_pass(runback: Runner,
+                                                          cli_env: dict[str, str]) -> None:
+    home = Path(cli_env["RUNBACK_HOME"])
+    runback("status")
+    data = run_walk()
+    target = home / "inbox" / "slow.fit"
+    stop = threading.Event()
+
+    def slow_copy() -> None:
+        with target.open("wb") as fh:
+            for i in range(0, len(data), 4096):
+                if stop.is_set():
+                    break
+                fh.write(data[i:i + 4096])
+                fh.flush()
+                time.sleep(0.25)
+
+    writer = threading.Thread(target=slow_copy)
+    writer.start()
+    time.sleep(0.3)
+    try:
+        assert runback("worker", "--once").returncode == 0
+        assert target.exists(), "a half-written file must stay in the inbox"
+        assert not any((home / "quarantine").iterdir())
+    finally:
+        writer.join()
+    settle(target)
+    assert runback("worker", "--once").returncode == 0
+    assert (home / "archive" / "slow.fit").read_bytes() == data
+
+
+def test_a_dropped_file_shows_up_within_ten_seconds_and_sigterm_exits_0(
+        runback: Runner, cli_env: dict[str, str]) -> None:
+    home = Path(cli_env["RUNBACK_HOME"])
+    env = dict(cli_env, RUNBACK_INBOX_SCAN_S="0.5")
+    proc = subprocess.Popen([*runback_command(), "worker"], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while not (home / "inbox").is_dir() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        dropped = time.monotonic()
+        (home / "inbox" / "tuesday.fit").write_bytes(run_walk())
+        seen = []
+        while time.monotonic() - dropped < 10:
+            seen = json.loads(runback("activities", "--json").stdout)
+            if seen:
+                break
+            time.sleep(0.3)
+        assert [a["file"] for a in seen] == ["tuesday.fit"]
+        assert seen[0]["source"] == "inbox"
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, err
+    assert f"drop FIT files into {home / 'inbox'}" in err
+    assert "event=ingested file=tuesday.fit" in err
+    assert "event=worker-stopped" in err
+
+
+def test_a_second_worker_on_one_sqlite_home_is_refused(runback: Runner,
+                                                       cli_env: dict[str, str]) -> None:
+    proc = subprocess.Popen([*runback_command(), "worker"], env=cli_env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
+    try:
+        lock = Path(cli_env["RUNBACK_HOME"]) / "worker.lock"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not (lock.exists() and lock.read_text().strip()):
+            time.sleep(0.1)
+        second = runback("worker", "--once")
+        assert second.returncode == 1
+        assert "another worker is already running" in second.stderr
+        assert len(second.stderr.splitlines()) == 1 + second.stderr.count("event=")
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=30)
+    assert proc.returncode == 0
+
+
+@pytest.mark.parametrize("name", ["notes.txt", ".hidden.fit", "partial.fit.part"])
+def test_the_worker_leaves_files_that_are_not_fit_files_alone(runback: Runner,
+                                                              cli_env: dict[str, str],
+                                                              name: str) -> None:
+    home = Path(cli_env["RUNBACK_HOME"])
+    runback("status")
+    (home / "inbox" / name).write_bytes(b"hello")
+    settle(home / "inbox" / name)
+    assert runback("worker", "--once").returncode == 0
+    assert (home / "inbox" / name).exists()
