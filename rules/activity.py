@@ -130,8 +130,10 @@ class SampleColumns:
         n = len(self.timestamp_s)
         for name in ("speed_mps", "cadence_spm", "heart_rate", "distance_m"):
             if len(getattr(self, name)) != n:
-                raise ValueError(f"SampleColumns.{name} has {len(getattr(self, name))} values, "
-                                 f"timestamp_s has {n}")
+                raise ValueError(
+                    f"SampleColumns.{name} has {len(getattr(self, name))} values, "
+                    f"timestamp_s has {n}"
+                )
 
     def __len__(self) -> int:
         return len(self.timestamp_s)
@@ -205,11 +207,14 @@ def refusal(file_types: Sequence[str], sports: Sequence[str]) -> str | None:
         return "an activity without a session summary, so its sport is unknown"
     distinct = list(dict.fromkeys(sports))
     if len(distinct) > 1:
-        return (f"a multisport activity ({', '.join(distinct)}): "
-                "runback follows single running and walking sessions")
+        return (
+            f"a multisport activity ({', '.join(distinct)}): "
+            "runback follows single running and walking sessions"
+        )
     sport = distinct[0]
     if sport not in SESSION_SPORTS:
-        return f"{_with_article(_sport_adjective(sport))} activity: runback follows running and walking"
+        kind = _with_article(_sport_adjective(sport))
+        return f"{kind} activity: runback follows running and walking"
     return None
 
 

@@ -67,4 +67,3 @@ def bootstrap(settings: Settings, *, log_to_stderr: bool = False) -> App:
     migrate(engine)
     athlete_id = ensure_athlete(engine, settings.athlete, utc_now())
     return App(settings=settings, engine=engine, athlete_id=athlete_id, raw=RawStore(settings.raw))
-

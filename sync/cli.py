@@ -38,18 +38,26 @@ def _date(text: str) -> date:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="runback", description="Return to running after childbirth, one run at a time.")
+    p = _Parser(
+        prog="runback", description="Return to running after childbirth, one run at a time."
+    )
     p.add_argument("--home", type=Path, help="data folder [env RUNBACK_HOME]")
     p.add_argument("--db", metavar="URL", help="database URL [env RUNBACK_DATABASE_URL]")
     p.add_argument("--config", type=Path, metavar="FILE", help="settings file (TOML)")
-    p.add_argument("--today", type=_date, metavar="YYYY-MM-DD",
-                   help="the date decisions are made for [env RUNBACK_TODAY]")
+    p.add_argument(
+        "--today",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="the date decisions are made for [env RUNBACK_TODAY]",
+    )
     p.add_argument("--log-json", action="store_true", default=None, help="log lines as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
-    ingest = sub.add_parser("ingest", help="read FIT files or folders into the store (never moves them)")
+    ingest = sub.add_parser(
+        "ingest", help="read FIT files or folders into the store (never moves them)"
+    )
     ingest.add_argument("paths", nargs="+", type=Path, metavar="PATH")
 
     activities = sub.add_parser("activities", help="list stored activities")
@@ -96,8 +104,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         import logging
 
         logging.getLogger("runback").exception("internal error")
-        return _fail(f"internal error: {type(exc).__name__}: {exc} (details in the log)",
-                     EXIT_FAILURE)
+        return _fail(
+            f"internal error: {type(exc).__name__}: {exc} (details in the log)", EXIT_FAILURE
+        )
     finally:
         if app is not None:
             app.close()
@@ -149,8 +158,10 @@ def cmd_ingest(app: App, args: argparse.Namespace) -> int:
 def _ingest_line(shown: str, result: Any) -> str:
     if result.state == "ingested":
         act = result.activity
-        return (f"ingested {shown}: activity {result.activity_id} ({act.sport}, "
-                f"{act.start:%Y-%m-%d %H:%M} UTC, {_clock(act.timer_s)}, {_km(act.distance_m)})")
+        return (
+            f"ingested {shown}: activity {result.activity_id} ({act.sport}, "
+            f"{act.start:%Y-%m-%d %H:%M} UTC, {_clock(act.timer_s)}, {_km(act.distance_m)})"
+        )
     if result.state == "duplicate":
         return f"duplicate {shown}: {result.reason}"
     return f"rejected {shown}: {result.reason}"
@@ -161,29 +172,40 @@ def cmd_activities(app: App, args: argparse.Namespace) -> int:
 
     rows = list_activities(app)
     if args.json:
-        print(json.dumps([
-            {
-                "id": a.id,
-                "start": _iso(a.start),
-                "sport": a.sport,
-                "source": a.source,
-                "file": a.file_name,
-                "timer_s": round(a.timer_s, 3),
-                "distance_m": None if a.distance_m is None else round(a.distance_m, 2),
-            }
-            for a in rows
-        ], indent=2))
+        print(
+            json.dumps(
+                [
+                    {
+                        "id": a.id,
+                        "start": _iso(a.start),
+                        "sport": a.sport,
+                        "source": a.source,
+                        "file": a.file_name,
+                        "timer_s": round(a.timer_s, 3),
+                        "distance_m": None if a.distance_m is None else round(a.distance_m, 2),
+                    }
+                    for a in rows
+                ],
+                indent=2,
+            )
+        )
         return EXIT_OK
     if not rows:
-        print(f"no activities yet: drop FIT files into {app.settings.inbox} "
-              "or run 'runback ingest PATH'")
+        print(
+            f"no activities yet: drop FIT files into {app.settings.inbox} "
+            "or run 'runback ingest PATH'"
+        )
         return EXIT_OK
     tz = app.settings.tz()
-    print(f"{'id':>4}  {'start (local)':16}  {'sport':8}  {'time':>8}  {'distance':>9}  "
-          f"{'source':6}  file")
+    print(
+        f"{'id':>4}  {'start (local)':16}  {'sport':8}  {'time':>8}  {'distance':>9}  "
+        f"{'source':6}  file"
+    )
     for a in rows:
-        print(f"{a.id:>4}  {a.start.astimezone(tz):%Y-%m-%d %H:%M}  {a.sport:8}  "
-              f"{_clock(a.timer_s):>8}  {_km(a.distance_m):>9}  {a.source:6}  {a.file_name}")
+        print(
+            f"{a.id:>4}  {a.start.astimezone(tz):%Y-%m-%d %H:%M}  {a.sport:8}  "
+            f"{_clock(a.timer_s):>8}  {_km(a.distance_m):>9}  {a.source:6}  {a.file_name}"
+        )
     return EXIT_OK
 
 
@@ -214,8 +236,10 @@ def cmd_db(app: App, args: argparse.Namespace) -> int:
     report = rebuild(app)
     for problem in report.problems:
         print(f"skipped {problem}", file=sys.stderr)
-    print(f"rebuilt from {app.settings.raw}: {report.created} re-created, "
-          f"{report.refreshed} refreshed, {len(report.problems)} skipped")
+    print(
+        f"rebuilt from {app.settings.raw}: {report.created} re-created, "
+        f"{report.refreshed} refreshed, {len(report.problems)} skipped"
+    )
     return EXIT_FAILURE if report.problems else EXIT_OK
 
 
@@ -223,19 +247,31 @@ def cmd_worker(app: App, args: argparse.Namespace) -> int:
     import threading
 
     from sync import logs
-    from sync.worker import acquire_single_worker_lock, install_signal_handlers, run_forever, run_once
+    from sync.worker import (
+        acquire_single_worker_lock,
+        install_signal_handlers,
+        run_forever,
+        run_once,
+    )
 
     lock = acquire_single_worker_lock(app)
     try:
         stop = threading.Event()
         install_signal_handlers(stop)
-        logs.event("worker-started", inbox=str(app.settings.inbox),
-                   database=app.settings.db_label(), once=bool(args.once))
+        logs.event(
+            "worker-started",
+            inbox=str(app.settings.inbox),
+            database=app.settings.db_label(),
+            once=bool(args.once),
+        )
         if args.once:
             run_once(app, stop)
         else:
-            print(f"runback worker: drop FIT files into {app.settings.inbox} "
-                  "(Ctrl-C to stop)", file=sys.stderr, flush=True)
+            print(
+                f"runback worker: drop FIT files into {app.settings.inbox} (Ctrl-C to stop)",
+                file=sys.stderr,
+                flush=True,
+            )
             run_forever(app, stop)
         logs.event("worker-stopped")
         return EXIT_OK
@@ -261,7 +297,7 @@ def _iso(when: Any) -> str | None:
 
 
 def _clock(seconds: float) -> str:
-    total = int(round(seconds))
+    total = round(seconds)
     h, rest = divmod(total, 3600)
     m, s = divmod(rest, 60)
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"

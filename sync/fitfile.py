@@ -229,8 +229,9 @@ class _Reader:
                     start=start,
                     end=end,
                     timer_s=max(timer if timer is not None else 0.0, 0.0),
-                    elapsed_s=max(elapsed if elapsed is not None else (end - start).total_seconds(),
-                                  0.0),
+                    elapsed_s=max(
+                        elapsed if elapsed is not None else (end - start).total_seconds(), 0.0
+                    ),
                     distance_m=_non_negative(_num(values.get("total_distance"))),
                     wkt_step_index=wsi if isinstance(wsi, int) else None,
                     # fitparse decodes values outside the profile as raw ints: keep names only.

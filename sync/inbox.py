@@ -90,8 +90,9 @@ def wait_needed(memory: Mapping[str, Seen], now_s: float, stable_s: float) -> fl
     """Seconds until the files not yet ready could be (for a one-shot pass)."""
     if not memory:
         return 0.0
-    return max(0.0, min(stable_s, max(stable_s - (now_s - s.mtime_ns / 1e9) for s in
-                                      memory.values())))
+    return max(
+        0.0, min(stable_s, max(stable_s - (now_s - s.mtime_ns / 1e9) for s in memory.values()))
+    )
 
 
 def take(app: App, path: Path) -> IngestResult:

@@ -52,8 +52,9 @@ class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
         return os.fdopen(fd, self.mode.replace("w", "a"), encoding=self.encoding)
 
 
-def configure(log_dir: Path, *, as_json: bool, to_stderr: bool, max_bytes: int,
-              backups: int) -> logging.Logger:
+def configure(
+    log_dir: Path, *, as_json: bool, to_stderr: bool, max_bytes: int, backups: int
+) -> logging.Logger:
     logger = logging.getLogger(LOGGER_NAME)
     for handler in list(logger.handlers):
         logger.removeHandler(handler)

@@ -8,8 +8,15 @@ from typing import TextIO
 
 
 class Progress:
-    def __init__(self, total: int, label: str, *, enabled: bool = True,
-                 stream: TextIO | None = None, min_total: int = 5) -> None:
+    def __init__(
+        self,
+        total: int,
+        label: str,
+        *,
+        enabled: bool = True,
+        stream: TextIO | None = None,
+        min_total: int = 5,
+    ) -> None:
         self.stream = stream or sys.stderr
         self.total = total
         self.label = label
@@ -20,8 +27,12 @@ class Progress:
         self._draw()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.clear()
 
     def step(self) -> None:

@@ -40,8 +40,11 @@ class RawStore:
             write_private_atomic(path, data)
         meta = path.with_suffix(".json")
         if not meta.exists():
-            body = {"source": origin.source, "file_name": origin.file_name,
-                    "source_id": origin.source_id}
+            body = {
+                "source": origin.source,
+                "file_name": origin.file_name,
+                "source_id": origin.source_id,
+            }
             write_private_atomic(meta, json.dumps(body).encode())
         return path
 

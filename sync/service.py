@@ -47,8 +47,14 @@ def ingest_bytes(
         act = read_activity(data)
     except FitFileError as exc:
         with app.uow() as uow:
-            uow.repo.log_ingest(at=app.clock(), file_name=file_name, source=source, sha256=sha,
-                                state="rejected", reason=exc.reason)
+            uow.repo.log_ingest(
+                at=app.clock(),
+                file_name=file_name,
+                source=source,
+                sha256=sha,
+                state="rejected",
+                reason=exc.reason,
+            )
             uow.commit()
         logs.event("rejected", file=file_name, source=source, reason=exc.reason)
         return IngestResult(file_name, "rejected", reason=exc.reason)
@@ -59,27 +65,54 @@ def ingest_bytes(
             if same_run is not None:
                 return _duplicate(app, uow, same_run, file_name, source, sha)
             app.raw.put(sha, data, RawOrigin(source, file_name, source_id))
-            new_id = uow.repo.add_activity(act, sha256=sha, source=source, file_name=file_name,
-                                           at=app.clock(), source_id=source_id)
-            uow.repo.log_ingest(at=app.clock(), file_name=file_name, source=source, sha256=sha,
-                                state="ingested", activity_id=new_id)
+            new_id = uow.repo.add_activity(
+                act,
+                sha256=sha,
+                source=source,
+                file_name=file_name,
+                at=app.clock(),
+                source_id=source_id,
+            )
+            uow.repo.log_ingest(
+                at=app.clock(),
+                file_name=file_name,
+                source=source,
+                sha256=sha,
+                state="ingested",
+                activity_id=new_id,
+            )
             uow.commit()
     except Duplicate:
         # Another worker stored it between our look and our insert.
         with app.uow() as uow:
             winner = uow.repo.activity_id_by_sha(sha) or uow.repo.activity_id_by_device(
-                act.device_serial, act.time_created)
+                act.device_serial, act.time_created
+            )
             return _duplicate(app, uow, winner, file_name, source, sha)
-    logs.event("ingested", file=file_name, source=source, activity=new_id,
-               start=_iso(act.start), sport=act.sport)
+    logs.event(
+        "ingested",
+        file=file_name,
+        source=source,
+        activity=new_id,
+        start=_iso(act.start),
+        sport=act.sport,
+    )
     return IngestResult(file_name, "ingested", activity_id=new_id, activity=act)
 
 
-def _duplicate(app: App, uow: Any, activity_id: int | None, file_name: str, source: str,
-               sha: str) -> IngestResult:
+def _duplicate(
+    app: App, uow: Any, activity_id: int | None, file_name: str, source: str, sha: str
+) -> IngestResult:
     reason = f"duplicate of activity {activity_id}"
-    uow.repo.log_ingest(at=app.clock(), file_name=file_name, source=source, sha256=sha,
-                        state="duplicate", reason=reason, activity_id=activity_id)
+    uow.repo.log_ingest(
+        at=app.clock(),
+        file_name=file_name,
+        source=source,
+        sha256=sha,
+        state="duplicate",
+        reason=reason,
+        activity_id=activity_id,
+    )
     uow.commit()
     logs.event("duplicate", file=file_name, source=source, activity=activity_id)
     return IngestResult(file_name, "duplicate", activity_id=activity_id, reason=reason)
@@ -91,8 +124,11 @@ def expand_paths(paths: Iterable[Path]) -> Iterator[tuple[Path, str | None]]:
         if path.is_dir():
             found = False
             for child in sorted(path.rglob("*")):
-                if (child.is_file() and child.suffix.lower() == ".fit"
-                        and not child.name.startswith(".")):
+                if (
+                    child.is_file()
+                    and child.suffix.lower() == ".fit"
+                    and not child.name.startswith(".")
+                ):
                     found = True
                     yield child, None
             if not found:
@@ -155,8 +191,10 @@ def status(app: App) -> Status:
     return Status(
         activities=count,
         pending=[p.name for p in pending_files(app.settings.inbox)],
-        failed=[{"file": f.file_name, "reason": f.reason or "", "at": _iso(f.at) or ""}
-                for f in failures],
+        failed=[
+            {"file": f.file_name, "reason": f.reason or "", "at": _iso(f.at) or ""}
+            for f in failures
+        ],
         last_ingest=last,
         inbox=app.settings.inbox,
         database=app.settings.db_label(),
@@ -192,9 +230,14 @@ def rebuild(app: App) -> RebuildReport:
                 uow.repo.refresh_activity(existing, act)
                 refreshed += 1
             else:
-                uow.repo.add_activity(act, sha256=sha, source=origin.source,
-                                      file_name=origin.file_name, at=app.clock(),
-                                      source_id=origin.source_id)
+                uow.repo.add_activity(
+                    act,
+                    sha256=sha,
+                    source=origin.source,
+                    file_name=origin.file_name,
+                    at=app.clock(),
+                    source_id=origin.source_id,
+                )
                 created += 1
             uow.commit()
     logs.event("rebuilt", created=created, refreshed=refreshed, problems=len(problems))

@@ -127,9 +127,7 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
     files = [config_dir() / "runback.toml", *([config_file] if config_file else [])]
 
     class LoadedSettings(Settings):
-        model_config = SettingsConfigDict(
-            env_prefix="RUNBACK_", extra="forbid", toml_file=files
-        )
+        model_config = SettingsConfigDict(env_prefix="RUNBACK_", extra="forbid", toml_file=files)
 
     try:
         return LoadedSettings(**{k: v for k, v in overrides.items() if v is not None})
@@ -167,4 +165,6 @@ def resolve_timezone(name: str) -> tzinfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone '{name}' (use an IANA name such as Europe/Berlin)")
+        raise ValueError(
+            f"unknown time zone '{name}' (use an IANA name such as Europe/Berlin)"
+        ) from None

@@ -36,8 +36,9 @@ class InboxPass:
     def run(self, stop: threading.Event) -> list[IngestResult]:
         inbox = self.app.settings.inbox
         current = observe(pending_files(inbox))
-        ready, self.memory = decide_ready(current, self.memory, self.clock(),
-                                          self.app.settings.inbox_stable_s)
+        ready, self.memory = decide_ready(
+            current, self.memory, self.clock(), self.app.settings.inbox_stable_s
+        )
         results = []
         for name in ready:
             if stop.is_set():

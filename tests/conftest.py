@@ -24,8 +24,10 @@ def shared_fit() -> Path:
 
 def _postgres_schema_url() -> Iterator[str]:
     if not PG_URL:
-        pytest.skip("PostgreSQL tests need RUNBACK_TEST_POSTGRES_URL "
-                    "(e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)")
+        pytest.skip(
+            "PostgreSQL tests need RUNBACK_TEST_POSTGRES_URL "
+            "(e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)"
+        )
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import OperationalError
@@ -76,7 +78,9 @@ def app(home: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[ob
     for key in list(os.environ):
         if key.startswith("RUNBACK_") and key != "RUNBACK_TEST_POSTGRES_URL":
             monkeypatch.delenv(key)
-    settings = load_settings(home=home, database_url=None if db_url.startswith("sqlite") else db_url)
+    settings = load_settings(
+        home=home, database_url=None if db_url.startswith("sqlite") else db_url
+    )
     application = bootstrap(settings)
     yield application
     application.close()

@@ -136,14 +136,24 @@ class Repository:
         a = s.activity.c
         rows = self.conn.execute(
             select(
-                a.id, a.start_utc, a.sport, a.sub_sport, a.source, a.file_name, a.sha256,
-                a.timer_s, a.elapsed_s, a.distance_m, a.device_serial, a.time_created,
+                a.id,
+                a.start_utc.label("start"),
+                a.sport,
+                a.sub_sport,
+                a.source,
+                a.file_name,
+                a.sha256,
+                a.timer_s,
+                a.elapsed_s,
+                a.distance_m,
+                a.device_serial,
+                a.time_created,
                 a.workout_name,
             )
             .where(a.athlete_id == self.athlete_id)
             .order_by(a.start_utc, a.id)
         )
-        return [StoredActivity(*row) for row in rows]
+        return [StoredActivity(**row._mapping) for row in rows]
 
     def activity(self, activity_id: int) -> StoredActivity | None:
         return next((a for a in self.activities() if a.id == activity_id), None)
@@ -157,9 +167,9 @@ class Repository:
     def count_activities(self) -> int:
         return int(
             self.conn.execute(
-                select(func.count()).select_from(s.activity).where(
-                    s.activity.c.athlete_id == self.athlete_id
-                )
+                select(func.count())
+                .select_from(s.activity)
+                .where(s.activity.c.athlete_id == self.athlete_id)
             ).scalar_one()
         )
 
@@ -197,14 +207,12 @@ class Repository:
             .order_by(c.at.desc(), c.id.desc())
             .limit(limit)
         )
-        return [IngestLogEntry(*row) for row in rows]
+        return [IngestLogEntry(**row._mapping) for row in rows]
 
     def last_ingest_at(self) -> datetime | None:
         c = s.ingest_log.c
         return self.conn.execute(
-            select(func.max(c.at)).where(
-                c.athlete_id == self.athlete_id, c.state == "ingested"
-            )
+            select(func.max(c.at)).where(c.athlete_id == self.athlete_id, c.state == "ingested")
         ).scalar()
 
     def open_failures(self, limit: int = 20) -> list[IngestLogEntry]:

@@ -28,9 +28,16 @@ def runback_command() -> list[str]:
 
 @pytest.fixture
 def runback(cli_env: dict[str, str]) -> Runner:
-    def run(*args: str, env: dict[str, str] | None = None,
-            timeout: float = 120) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([*runback_command(), *args], capture_output=True, text=True,
-                              env=env or cli_env, timeout=timeout, stdin=subprocess.DEVNULL)
+    def run(
+        *args: str, env: dict[str, str] | None = None, timeout: float = 120
+    ) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*runback_command(), *args],
+            capture_output=True,
+            text=True,
+            env=env or cli_env,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+        )
 
     return run

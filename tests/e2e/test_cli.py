@@ -43,7 +43,8 @@ def test_the_same_file_twice_is_one_activity(runback: Runner, fit_dir: Path) -> 
     runback("ingest", str(fit_dir))
     again = runback("ingest", str(fit_dir / "b.FIT"))
     assert again.returncode == 0
-    assert again.stdout.startswith("duplicate ") and "duplicate of activity" in again.stdout
+    assert again.stdout.startswith("duplicate ")
+    assert "duplicate of activity" in again.stdout
     listed = json.loads(runback("activities", "--json").stdout)
     assert len(listed) == 2
 
@@ -52,20 +53,23 @@ def test_activities_json_follows_the_contract(runback: Runner, fit_dir: Path) ->
     runback("ingest", str(fit_dir))
     listed = json.loads(runback("activities", "--json").stdout)
     assert set(listed[0]) == {"id", "start", "sport", "source", "file", "timer_s", "distance_m"}
-    assert listed[0]["start"].endswith("Z") and listed[0]["source"] == "file"
+    assert listed[0]["start"].endswith("Z")
+    assert listed[0]["source"] == "file"
     assert {a["file"] for a in listed} == {"a.fit", "b.FIT"}
 
 
 def test_ingest_never_moves_or_changes_what_it_reads(runback: Runner, fit_dir: Path) -> None:
     before = {p: p.read_bytes() for p in fit_dir.rglob("*.fit")} | {
-        p: p.read_bytes() for p in fit_dir.rglob("*.FIT")}
+        p: p.read_bytes() for p in fit_dir.rglob("*.FIT")
+    }
     runback("ingest", str(fit_dir))
     assert {p: p.read_bytes() for p in before} == before
 
 
 @pytest.mark.parametrize("name", INVALID)
-def test_every_invalid_fixture_exits_2_with_one_stderr_line(runback: Runner, shared_fit: Path,
-                                                            name: str) -> None:
+def test_every_invalid_fixture_exits_2_with_one_stderr_line(
+    runback: Runner, shared_fit: Path, name: str
+) -> None:
     done = runback("ingest", str(shared_fit / "invalid" / name))
     assert done.returncode == 2
     assert len(done.stderr.splitlines()) == 1, done.stderr
@@ -76,8 +80,9 @@ def test_every_invalid_fixture_exits_2_with_one_stderr_line(runback: Runner, sha
     assert [f["file"] for f in status["failed"]] == [name]
 
 
-def test_a_mix_of_good_and_bad_files_exits_2_but_keeps_the_good(runback: Runner,
-                                                                tmp_path: Path) -> None:
+def test_a_mix_of_good_and_bad_files_exits_2_but_keeps_the_good(
+    runback: Runner, tmp_path: Path
+) -> None:
     good, bad = tmp_path / "good.fit", tmp_path / "workout.fit"
     good.write_bytes(run_walk())
     bad.write_bytes(workout_file())
@@ -92,14 +97,23 @@ def test_a_mix_of_good_and_bad_files_exits_2_but_keeps_the_good(runback: Runner,
 
 def test_status_json_has_every_contract_key(runback: Runner) -> None:
     status = json.loads(runback("status", "--json").stdout)
-    assert {"activities", "pending", "failed", "last_ingest", "last_push", "garmin",
-            "next_workout"} <= set(status)
+    assert {
+        "activities",
+        "pending",
+        "failed",
+        "last_ingest",
+        "last_push",
+        "garmin",
+        "next_workout",
+    } <= set(status)
     assert status["garmin"] in {"not-connected", "ok", "login-needed", "backing-off"}
-    assert status["activities"] == 0 and status["last_ingest"] is None
+    assert status["activities"] == 0
+    assert status["last_ingest"] is None
 
 
-def test_home_database_and_log_are_created_owner_only(runback: Runner, cli_env: dict[str, str],
-                                                      fit_dir: Path) -> None:
+def test_home_database_and_log_are_created_owner_only(
+    runback: Runner, cli_env: dict[str, str], fit_dir: Path
+) -> None:
     runback("ingest", str(fit_dir))
     home = Path(cli_env["RUNBACK_HOME"])
     assert stat.S_IMODE(home.stat().st_mode) == 0o700
@@ -131,11 +145,13 @@ def test_an_unreachable_database_is_one_line_and_exit_1(runback: Runner) -> None
     done = runback("--db", "postgresql+psycopg://nobody:secretpw@127.0.0.1:9/none", "status")
     assert done.returncode == 1
     assert len(done.stderr.splitlines()) == 1
-    assert "database not usable" in done.stderr and "secretpw" not in done.stderr
+    assert "database not usable" in done.stderr
+    assert "secretpw" not in done.stderr
 
 
-def test_db_rebuild_restores_a_lost_database(runback: Runner, fit_dir: Path,
-                                             cli_env: dict[str, str]) -> None:
+def test_db_rebuild_restores_a_lost_database(
+    runback: Runner, fit_dir: Path, cli_env: dict[str, str]
+) -> None:
     runback("ingest", str(fit_dir))
     before = json.loads(runback("activities", "--json").stdout)
     home = Path(cli_env["RUNBACK_HOME"])
@@ -148,26 +164,32 @@ def test_db_rebuild_restores_a_lost_database(runback: Runner, fit_dir: Path,
     after = json.loads(runback("activities", "--json").stdout)
 
     def without_ids(rows: list[dict[str, object]]) -> list[dict[str, object]]:
-        return sorted(({k: v for k, v in a.items() if k != "id"} for a in rows),
-                      key=lambda a: str(a["file"]))
+        return sorted(
+            ({k: v for k, v in a.items() if k != "id"} for a in rows), key=lambda a: str(a["file"])
+        )
 
     assert without_ids(after) == without_ids(before)
 
 
-def test_log_lines_are_key_value_and_say_what_was_synced(runback: Runner, fit_dir: Path,
-                                                         cli_env: dict[str, str]) -> None:
+def test_log_lines_are_key_value_and_say_what_was_synced(
+    runback: Runner, fit_dir: Path, cli_env: dict[str, str]
+) -> None:
     done = runback("ingest", str(fit_dir))
-    assert "event=" not in done.stdout + done.stderr  # a one-shot command prints only its own output
+    assert (
+        "event=" not in done.stdout + done.stderr
+    )  # a one-shot command prints only its own output
     log = (Path(cli_env["RUNBACK_HOME"]) / "logs" / "runback.log").read_text()
     assert "event=ingested file=a.fit source=file activity=" in log
 
 
-def test_log_json_writes_json_lines(runback: Runner, fit_dir: Path,
-                                    cli_env: dict[str, str]) -> None:
+def test_log_json_writes_json_lines(
+    runback: Runner, fit_dir: Path, cli_env: dict[str, str]
+) -> None:
     runback("--log-json", "ingest", str(fit_dir / "b.FIT"))
     line = (Path(cli_env["RUNBACK_HOME"]) / "logs" / "runback.log").read_text().splitlines()[-1]
     body = json.loads(line)
-    assert body["event"] == "ingested" and body["file"] == "b.FIT"
+    assert body["event"] == "ingested"
+    assert body["file"] == "b.FIT"
 
 
 @pytest.mark.postgres

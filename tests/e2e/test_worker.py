@@ -23,12 +23,18 @@ def settle(path: Path) -> None:
 
 
 def test_worker_once_archives_good_files_and_quarantines_bad_ones(
-        runback: Runner, cli_env: dict[str, str]) -> None:
+    runback: Runner, cli_env: dict[str, str]
+) -> None:
     home = Path(cli_env["RUNBACK_HOME"])
     runback("status")  # creates the home
     inbox = home / "inbox"
-    files = {"run.fit": run_walk(), "same-run.fit": run_walk(), "plan.fit": workout_file(),
-             "cut.fit": simple_run(2)[:700], "empty.fit": b""}
+    files = {
+        "run.fit": run_walk(),
+        "same-run.fit": run_walk(),
+        "plan.fit": workout_file(),
+        "cut.fit": simple_run(2)[:700],
+        "empty.fit": b"",
+    }
     for name, data in files.items():
         (inbox / name).write_bytes(data)
         settle(inbox / name)
@@ -36,18 +42,26 @@ def test_worker_once_archives_good_files_and_quarantines_bad_ones(
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in (home / "archive").iterdir()) == ["run.fit", "same-run.fit"]
     quarantined = sorted(p.name for p in (home / "quarantine").iterdir())
-    assert quarantined == ["cut.fit", "cut.fit.reason.txt", "empty.fit", "empty.fit.reason.txt",
-                           "plan.fit", "plan.fit.reason.txt"]
-    assert (home / "quarantine" / "plan.fit.reason.txt").read_text().strip() == \
-        "a workout file, not an activity"
+    assert quarantined == [
+        "cut.fit",
+        "cut.fit.reason.txt",
+        "empty.fit",
+        "empty.fit.reason.txt",
+        "plan.fit",
+        "plan.fit.reason.txt",
+    ]
+    assert (
+        home / "quarantine" / "plan.fit.reason.txt"
+    ).read_text().strip() == "a workout file, not an activity"
     assert (home / "quarantine" / "cut.fit").read_bytes() == files["cut.fit"]  # nothing lost
     assert list(inbox.iterdir()) == []
     assert len(json.loads(runback("activities", "--json").stdout)) == 1
     assert "event=quarantined file=plan.fit" in done.stderr
 
 
-def test_the_worker_quarantines_every_invalid_fixture(runback: Runner, cli_env: dict[str, str],
-                                                      shared_fit: Path) -> None:
+def test_the_worker_quarantines_every_invalid_fixture(
+    runback: Runner, cli_env: dict[str, str], shared_fit: Path
+) -> None:
     home = Path(cli_env["RUNBACK_HOME"])
     runback("status")
     names = sorted(p.name for p in (shared_fit / "invalid").iterdir())
@@ -61,8 +75,9 @@ def test_the_worker_quarantines_every_invalid_fixture(runback: Runner, cli_env: 
     assert json.loads(runback("activities", "--json").stdout) == []
 
 
-def test_a_file_still_being_copied_waits_for_a_later_pass(runback: Runner,
-                                                          cli_env: dict[str, str]) -> None:
+def test_a_file_still_being_copied_waits_for_a_later_pass(
+    runback: Runner, cli_env: dict[str, str]
+) -> None:
     home = Path(cli_env["RUNBACK_HOME"])
     runback("status")
     data = run_walk()
@@ -74,7 +89,7 @@ def test_a_file_still_being_copied_waits_for_a_later_pass(runback: Runner,
             for i in range(0, len(data), 4096):
                 if stop.is_set():
                     break
-                fh.write(data[i:i + 4096])
+                fh.write(data[i : i + 4096])
                 fh.flush()
                 time.sleep(0.25)
 
@@ -93,11 +108,18 @@ def test_a_file_still_being_copied_waits_for_a_later_pass(runback: Runner,
 
 
 def test_a_dropped_file_shows_up_within_ten_seconds_and_sigterm_exits_0(
-        runback: Runner, cli_env: dict[str, str]) -> None:
+    runback: Runner, cli_env: dict[str, str]
+) -> None:
     home = Path(cli_env["RUNBACK_HOME"])
     env = dict(cli_env, RUNBACK_INBOX_SCAN_S="0.5")
-    proc = subprocess.Popen([*runback_command(), "worker"], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [*runback_command(), "worker"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 30
         while not (home / "inbox").is_dir() and time.monotonic() < deadline:
@@ -113,7 +135,7 @@ def test_a_dropped_file_shows_up_within_ten_seconds_and_sigterm_exits_0(
         assert [a["file"] for a in seen] == ["tuesday.fit"]
         assert seen[0]["source"] == "inbox"
         proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=30)
+        _out, err = proc.communicate(timeout=30)
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -124,10 +146,17 @@ def test_a_dropped_file_shows_up_within_ten_seconds_and_sigterm_exits_0(
     assert "event=worker-stopped" in err
 
 
-def test_a_second_worker_on_one_sqlite_home_is_refused(runback: Runner,
-                                                       cli_env: dict[str, str]) -> None:
-    proc = subprocess.Popen([*runback_command(), "worker"], env=cli_env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
+def test_a_second_worker_on_one_sqlite_home_is_refused(
+    runback: Runner, cli_env: dict[str, str]
+) -> None:
+    proc = subprocess.Popen(
+        [*runback_command(), "worker"],
+        env=cli_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
     try:
         lock = Path(cli_env["RUNBACK_HOME"]) / "worker.lock"
         deadline = time.monotonic() + 30
@@ -144,9 +173,9 @@ def test_a_second_worker_on_one_sqlite_home_is_refused(runback: Runner,
 
 
 @pytest.mark.parametrize("name", ["notes.txt", ".hidden.fit", "partial.fit.part"])
-def test_the_worker_leaves_files_that_are_not_fit_files_alone(runback: Runner,
-                                                              cli_env: dict[str, str],
-                                                              name: str) -> None:
+def test_the_worker_leaves_files_that_are_not_fit_files_alone(
+    runback: Runner, cli_env: dict[str, str], name: str
+) -> None:
     home = Path(cli_env["RUNBACK_HOME"])
     runback("status")
     (home / "inbox" / name).write_bytes(b"hello")

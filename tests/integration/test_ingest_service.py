@@ -41,7 +41,8 @@ def test_the_same_recording_with_other_bytes_is_a_duplicate(app) -> None:  # typ
     assert from_watch != from_garmin
     first = service.ingest_bytes(app, from_watch, file_name="watch.fit", source="inbox")
     later = service.ingest_bytes(app, from_garmin, file_name="123.fit", source="garmin")
-    assert later.state == "duplicate" and later.activity_id == first.activity_id
+    assert later.state == "duplicate"
+    assert later.activity_id == first.activity_id
 
 
 def test_a_refused_file_is_logged_and_stores_no_activity(app) -> None:  # type: ignore[no-untyped-def]
@@ -65,13 +66,15 @@ def test_status_counts_and_lists_failures(app) -> None:  # type: ignore[no-untyp
     assert body["failed"][0]["file"] == "bad.fit"
     assert body["failed"][0]["reason"].startswith("not a FIT file")
     assert body["last_ingest"].endswith("Z")
-    assert body["garmin"] == "not-connected" and body["next_workout"] is None
+    assert body["garmin"] == "not-connected"
+    assert body["next_workout"] is None
 
 
 def test_rebuild_gives_back_the_same_activities(app, home: Path) -> None:  # type: ignore[no-untyped-def]
     for i in range(3):
-        data = build_activity(ActivitySpec([Segment("run", 60 + i)], serial=100 + i,
-                                           start=T0 + timedelta(days=i)))
+        data = build_activity(
+            ActivitySpec([Segment("run", 60 + i)], serial=100 + i, start=T0 + timedelta(days=i))
+        )
         service.ingest_bytes(app, data, file_name=f"run{i}.fit", source="inbox")
     before = service.list_activities(app)
     # the database forgets everything about activities ...
@@ -90,8 +93,17 @@ def test_rebuild_gives_back_the_same_activities(app, home: Path) -> None:  # typ
     after = service.list_activities(app)
 
     def key(a):  # type: ignore[no-untyped-def]
-        return (a.start, a.sport, a.source, a.file_name, a.sha256, a.timer_s, a.distance_m,
-                a.device_serial, a.time_created)
+        return (
+            a.start,
+            a.sport,
+            a.source,
+            a.file_name,
+            a.sha256,
+            a.timer_s,
+            a.distance_m,
+            a.device_serial,
+            a.time_created,
+        )
 
     assert [key(a) for a in after] == [key(a) for a in before]
     # ... and a second rebuild refreshes the same rows, keeping their ids

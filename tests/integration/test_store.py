@@ -14,9 +14,18 @@ from sync.store.schema import SCHEMA_REVISION, metadata
 from tests.support.fitbuilder import ActivitySpec, Segment, build_activity
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
-LAPPED = read_activity(build_activity(ActivitySpec(
-    [Segment("walk", 60, 0, "warmup"), Segment("run", 30, 1, "active"),
-     Segment("walk", 60, 2, "recovery")], laps_per_segment=True)))
+LAPPED = read_activity(
+    build_activity(
+        ActivitySpec(
+            [
+                Segment("walk", 60, 0, "warmup"),
+                Segment("run", 30, 1, "active"),
+                Segment("walk", 60, 2, "recovery"),
+            ],
+            laps_per_segment=True,
+        )
+    )
+)
 
 
 @pytest.fixture
@@ -56,14 +65,16 @@ def test_migrating_twice_changes_nothing(engine) -> None:  # type: ignore[no-unt
 def test_an_activity_round_trips_with_utc_times_and_laps(engine) -> None:  # type: ignore[no-untyped-def]
     athlete = ensure_athlete(engine, "default", NOW)
     with unit_of_work(engine, athlete) as uow:
-        new_id = uow.repo.add_activity(LAPPED, sha256="a" * 64, source="inbox",
-                                       file_name="run.fit", at=NOW)
+        new_id = uow.repo.add_activity(
+            LAPPED, sha256="a" * 64, source="inbox", file_name="run.fit", at=NOW
+        )
         uow.commit()
     with unit_of_work(engine, athlete) as uow:
         [stored] = uow.repo.activities()
         laps = uow.repo.laps(new_id)
     assert stored.id == new_id
-    assert stored.start == LAPPED.start and stored.start.tzinfo is not None
+    assert stored.start == LAPPED.start
+    assert stored.start.tzinfo is not None
     assert stored.timer_s == LAPPED.timer_s
     assert [lap["wkt_step_index"] for lap in laps] == [0, 1, 2]
     assert [lap["intensity"] for lap in laps] == ["warmup", "active", "recovery"]
@@ -72,9 +83,14 @@ def test_an_activity_round_trips_with_utc_times_and_laps(engine) -> None:  # typ
 
 def test_nothing_is_kept_unless_the_unit_of_work_commits(engine) -> None:  # type: ignore[no-untyped-def]
     athlete = ensure_athlete(engine, "default", NOW)
-    with pytest.raises(RuntimeError), unit_of_work(engine, athlete) as uow:
-        uow.repo.add_activity(LAPPED, sha256="b" * 64, source="file", file_name="x.fit", at=NOW)
-        raise RuntimeError("crash halfway")
+
+    def crash_halfway() -> None:
+        with unit_of_work(engine, athlete) as uow:
+            uow.repo.add_activity(LAPPED, sha256="b" * 64, source="file", file_name="x.fit", at=NOW)
+            raise RuntimeError("crash halfway")
+
+    with pytest.raises(RuntimeError):
+        crash_halfway()
     with unit_of_work(engine, athlete) as uow:
         assert uow.repo.count_activities() == 0
 
@@ -92,8 +108,9 @@ def test_lookups_by_hash_and_by_device_recording(engine) -> None:  # type: ignor
     athlete = ensure_athlete(engine, "default", NOW)
     act = read_activity(build_activity(ActivitySpec([Segment("run", 60)], serial=42)))
     with unit_of_work(engine, athlete) as uow:
-        new_id = uow.repo.add_activity(act, sha256="d" * 64, source="garmin", file_name="g.fit",
-                                       at=NOW, source_id="123456")
+        new_id = uow.repo.add_activity(
+            act, sha256="d" * 64, source="garmin", file_name="g.fit", at=NOW, source_id="123456"
+        )
         uow.commit()
     with unit_of_work(engine, athlete) as uow:
         assert uow.repo.activity_id_by_sha("d" * 64) == new_id
@@ -105,7 +122,8 @@ def test_lookups_by_hash_and_by_device_recording(engine) -> None:  # type: ignor
 def test_rows_belong_to_their_athlete(engine) -> None:  # type: ignore[no-untyped-def]
     first = ensure_athlete(engine, "first", NOW)
     second = ensure_athlete(engine, "second", NOW)
-    assert first != second and ensure_athlete(engine, "first", NOW) == first
+    assert first != second
+    assert ensure_athlete(engine, "first", NOW) == first
     with unit_of_work(engine, first) as uow:
         uow.repo.add_activity(LAPPED, sha256="e" * 64, source="file", file_name="x.fit", at=NOW)
         uow.commit()
@@ -121,13 +139,21 @@ def test_open_failures_forget_a_file_that_was_taken_later(engine) -> None:  # ty
     with unit_of_work(engine, athlete) as uow:
         r = uow.repo
         r.log_ingest(at=NOW, file_name="a.fit", source="inbox", state="rejected", reason="bad")
-        r.log_ingest(at=NOW + timedelta(seconds=1), file_name="b.fit", source="inbox",
-                     state="rejected", reason="truncated")
-        r.log_ingest(at=NOW + timedelta(seconds=2), file_name="a.fit", source="inbox",
-                     state="ingested")
+        r.log_ingest(
+            at=NOW + timedelta(seconds=1),
+            file_name="b.fit",
+            source="inbox",
+            state="rejected",
+            reason="truncated",
+        )
+        r.log_ingest(
+            at=NOW + timedelta(seconds=2), file_name="a.fit", source="inbox", state="ingested"
+        )
         uow.commit()
     with unit_of_work(engine, athlete) as uow:
-        assert [(f.file_name, f.reason) for f in uow.repo.open_failures()] == [("b.fit", "truncated")]
+        assert [(f.file_name, f.reason) for f in uow.repo.open_failures()] == [
+            ("b.fit", "truncated")
+        ]
 
 
 def test_an_unknown_database_scheme_is_bad_input() -> None:

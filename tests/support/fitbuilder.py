@@ -60,14 +60,19 @@ class ActivitySpec:
 def build_activity(spec: ActivitySpec) -> bytes:
     enc = Encoder()
     created = spec.time_created or spec.start
-    enc.on_mesg(MESG["FILE_ID"], {
-        "type": spec.file_type, "manufacturer": "garmin", "product": 3076,
-        "serial_number": spec.serial, "time_created": created,
-    })
+    enc.on_mesg(
+        MESG["FILE_ID"],
+        {
+            "type": spec.file_type,
+            "manufacturer": "garmin",
+            "product": 3076,
+            "serial_number": spec.serial,
+            "time_created": created,
+        },
+    )
     if spec.workout_name is not None or spec.workout_steps:
         _write_workout(enc, spec)
-    enc.on_mesg(MESG["EVENT"], {"timestamp": spec.start, "event": "timer",
-                                "event_type": "start"})
+    enc.on_mesg(MESG["EVENT"], {"timestamp": spec.start, "event": "timer", "event_type": "start"})
     t = spec.start
     distance = 0.0
     timer = 0.0
@@ -86,8 +91,11 @@ def build_activity(spec: ActivitySpec) -> bytes:
             seg_dist += pace["speed"]
             if second % spec.record_every_s:
                 continue
-            record: dict[str, Any] = {"timestamp": now, "heart_rate": pace["hr"],
-                                      "distance": round(distance, 2)}
+            record: dict[str, Any] = {
+                "timestamp": now,
+                "heart_rate": pace["hr"],
+                "distance": round(distance, 2),
+            }
             if spec.with_speed:
                 record["enhanced_speed"] = pace["speed"]
             if spec.with_cadence:
@@ -97,18 +105,39 @@ def build_activity(spec: ActivitySpec) -> bytes:
         t += timedelta(seconds=seg.duration_s)
         seg_timer = float(seg.duration_s)
         timer += seg_timer
-        laps.append({"start": seg_start, "end": t, "timer": seg_timer, "dist": seg_dist,
-                     "wsi": seg.wkt_step_index, "intensity": seg.intensity})
+        laps.append(
+            {
+                "start": seg_start,
+                "end": t,
+                "timer": seg_timer,
+                "dist": seg_dist,
+                "wsi": seg.wkt_step_index,
+                "intensity": seg.intensity,
+            }
+        )
     enc.on_mesg(MESG["EVENT"], {"timestamp": t, "event": "timer", "event_type": "stop_all"})
     if not spec.laps_per_segment and laps:
-        laps = [{"start": spec.start, "end": t, "timer": timer, "dist": distance,
-                 "wsi": None, "intensity": None}]
+        laps = [
+            {
+                "start": spec.start,
+                "end": t,
+                "timer": timer,
+                "dist": distance,
+                "wsi": None,
+                "intensity": None,
+            }
+        ]
     for i, lap in enumerate(laps):
         values: dict[str, Any] = {
-            "message_index": i, "timestamp": lap["end"], "start_time": lap["start"],
+            "message_index": i,
+            "timestamp": lap["end"],
+            "start_time": lap["start"],
             "total_elapsed_time": (lap["end"] - lap["start"]).total_seconds(),
-            "total_timer_time": lap["timer"], "total_distance": round(lap["dist"], 2),
-            "sport": spec.sport, "event": "lap", "event_type": "stop",
+            "total_timer_time": lap["timer"],
+            "total_distance": round(lap["dist"], 2),
+            "sport": spec.sport,
+            "event": "lap",
+            "event_type": "stop",
         }
         if lap["wsi"] is not None:
             values["wkt_step_index"] = lap["wsi"]
@@ -116,29 +145,62 @@ def build_activity(spec: ActivitySpec) -> bytes:
             values["intensity"] = lap["intensity"]
         enc.on_mesg(MESG["LAP"], values)
     elapsed = (t - spec.start).total_seconds()
-    enc.on_mesg(MESG["SESSION"], {
-        "message_index": 0, "timestamp": t, "start_time": spec.start,
-        "total_elapsed_time": elapsed, "total_timer_time": timer,
-        "total_distance": round(distance, 2), "sport": spec.sport, "sub_sport": spec.sub_sport,
-        "first_lap_index": 0, "num_laps": len(laps), "event": "session", "event_type": "stop",
-    })
-    enc.on_mesg(MESG["ACTIVITY"], {"timestamp": t, "total_timer_time": timer, "num_sessions": 1,
-                                   "type": "manual", "event": "activity", "event_type": "stop"})
+    enc.on_mesg(
+        MESG["SESSION"],
+        {
+            "message_index": 0,
+            "timestamp": t,
+            "start_time": spec.start,
+            "total_elapsed_time": elapsed,
+            "total_timer_time": timer,
+            "total_distance": round(distance, 2),
+            "sport": spec.sport,
+            "sub_sport": spec.sub_sport,
+            "first_lap_index": 0,
+            "num_laps": len(laps),
+            "event": "session",
+            "event_type": "stop",
+        },
+    )
+    enc.on_mesg(
+        MESG["ACTIVITY"],
+        {
+            "timestamp": t,
+            "total_timer_time": timer,
+            "num_sessions": 1,
+            "type": "manual",
+            "event": "activity",
+            "event_type": "stop",
+        },
+    )
     return bytes(enc.close())
 
 
 def _write_workout(enc: Encoder, spec: ActivitySpec) -> None:
-    enc.on_mesg(MESG["WORKOUT"], {"wkt_name": spec.workout_name or "workout", "sport": "running",
-                                  "num_valid_steps": len(spec.workout_steps)})
+    enc.on_mesg(
+        MESG["WORKOUT"],
+        {
+            "wkt_name": spec.workout_name or "workout",
+            "sport": "running",
+            "num_valid_steps": len(spec.workout_steps),
+        },
+    )
     for i, step in enumerate(spec.workout_steps):
         if step.repeat_from is not None:
-            values: dict[str, Any] = {"message_index": i, "duration_type": "repeat_until_steps_cmplt",
-                                      "duration_value": step.repeat_from,
-                                      "target_value": step.repeat_count}
+            values: dict[str, Any] = {
+                "message_index": i,
+                "duration_type": "repeat_until_steps_cmplt",
+                "duration_value": step.repeat_from,
+                "target_value": step.repeat_count,
+            }
         else:
-            values = {"message_index": i, "duration_type": "time",
-                      "duration_value": int((step.duration_s or 0) * 1000),
-                      "target_type": "open", "intensity": step.intensity}
+            values = {
+                "message_index": i,
+                "duration_type": "time",
+                "duration_value": int((step.duration_s or 0) * 1000),
+                "target_type": "open",
+                "intensity": step.intensity,
+            }
         if step.name:
             values["wkt_step_name"] = step.name
         enc.on_mesg(MESG["WORKOUT_STEP"], values)
@@ -161,10 +223,19 @@ def run_walk(repeats: int = 5, run_s: int = 30, walk_s: int = 270, **kwargs: Any
 def workout_file() -> bytes:
     """A FIT workout file (not an activity)."""
     enc = Encoder()
-    enc.on_mesg(MESG["FILE_ID"], {"type": "workout", "manufacturer": "development",
-                                  "serial_number": 7, "time_created": T0})
+    enc.on_mesg(
+        MESG["FILE_ID"],
+        {"type": "workout", "manufacturer": "development", "serial_number": 7, "time_created": T0},
+    )
     enc.on_mesg(MESG["WORKOUT"], {"wkt_name": "Run/Walk", "sport": "running", "num_valid_steps": 1})
-    enc.on_mesg(MESG["WORKOUT_STEP"], {"message_index": 0, "duration_type": "time",
-                                       "duration_value": 300_000, "target_type": "open",
-                                       "intensity": "warmup"})
+    enc.on_mesg(
+        MESG["WORKOUT_STEP"],
+        {
+            "message_index": 0,
+            "duration_type": "time",
+            "duration_value": 300_000,
+            "target_type": "open",
+            "intensity": "warmup",
+        },
+    )
     return bytes(enc.close())

@@ -19,7 +19,7 @@ def test_a_lap_refuses_negative_times_and_naive_datetimes() -> None:
 
 
 def test_a_pause_must_end_after_it_starts() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="before it starts"):
         Pause(T, T - timedelta(seconds=1))
 
 
@@ -29,13 +29,16 @@ def test_sample_columns_must_have_equal_lengths() -> None:
 
 
 def test_samples_become_a_dataframe_with_utc_timestamps() -> None:
-    cols = SampleColumns([T.timestamp(), T.timestamp() + 1], [2.8, 2.9], [164.0, 166.0],
-                         [150.0, float("nan")], [2.8, 5.7])
-    act = Activity(start=T, sport="running", timer_s=2, elapsed_s=2, distance_m=5.7,
-                   columns=cols)
+    cols = SampleColumns(
+        [T.timestamp(), T.timestamp() + 1],
+        [2.8, 2.9],
+        [164.0, 166.0],
+        [150.0, float("nan")],
+        [2.8, 5.7],
+    )
+    act = Activity(start=T, sport="running", timer_s=2, elapsed_s=2, distance_m=5.7, columns=cols)
     df = act.samples
-    assert list(df.columns) == ["timestamp", "speed_mps", "cadence_spm", "heart_rate",
-                                "distance_m"]
+    assert list(df.columns) == ["timestamp", "speed_mps", "cadence_spm", "heart_rate", "distance_m"]
     assert df["timestamp"].iloc[0] == T
     assert df["heart_rate"].isna().tolist() == [False, True]
 
@@ -54,10 +57,12 @@ def test_samples_become_a_dataframe_with_utc_timestamps() -> None:
         ([], [], "not an activity: the file has no file_id message"),
     ],
 )
-def test_only_runs_and_walks_are_sessions(types: list[str], sports: list[str],
-                                          reason: str | None) -> None:
+def test_only_runs_and_walks_are_sessions(
+    types: list[str], sports: list[str], reason: str | None
+) -> None:
     got = refusal(types, sports)
     if reason is None:
         assert got is None
     else:
-        assert got is not None and got.startswith(reason)
+        assert got is not None
+        assert got.startswith(reason)

@@ -37,4 +37,5 @@ def test_a_file_that_grew_since_the_last_look_waits_even_with_an_old_mtime() -> 
 def test_files_that_disappeared_are_forgotten() -> None:
     previous = {"gone.fit": Seen(1, 1, NOW)}
     ready, memory = decide_ready({}, previous, NOW, 1.0)
-    assert ready == [] and memory == {}
+    assert ready == []
+    assert memory == {}

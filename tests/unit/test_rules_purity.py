@@ -8,8 +8,20 @@ import sys
 from pathlib import Path
 
 RULES = Path(__file__).resolve().parents[2] / "rules"
-FORBIDDEN = {"sync", "sqlalchemy", "fitparse", "garminconnect", "apscheduler", "requests",
-             "alembic", "psycopg", "urllib", "http", "socket", "subprocess"}
+FORBIDDEN = {
+    "sync",
+    "sqlalchemy",
+    "fitparse",
+    "garminconnect",
+    "apscheduler",
+    "requests",
+    "alembic",
+    "psycopg",
+    "urllib",
+    "http",
+    "socket",
+    "subprocess",
+}
 
 
 def imported_roots(path: Path) -> set[str]:
@@ -38,8 +50,9 @@ def test_importing_every_rules_module_loads_none_of_them() -> None:
         f"bad = sorted(r for r in {sorted(FORBIDDEN)!r} if r in sys.modules)\n"
         "print(','.join(bad))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, cwd=RULES.parent)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=RULES.parent
+    )
     assert out.stdout.strip() == ""
 
 

@@ -20,8 +20,9 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("XDG_DATA_HOME", raising=False)
 
 
-def test_defaults_come_from_the_toml_file_and_home_from_xdg(monkeypatch: pytest.MonkeyPatch,
-                                                             tmp_path: Path) -> None:
+def test_defaults_come_from_the_toml_file_and_home_from_xdg(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     s = load_settings()
     assert s.inbox_stable_s == 1.0
     assert s.home == Path.home() / ".local" / "share" / "runback"
@@ -29,8 +30,9 @@ def test_defaults_come_from_the_toml_file_and_home_from_xdg(monkeypatch: pytest.
     assert load_settings().home == tmp_path / "runback"
 
 
-def test_each_layer_overrides_the_one_below(monkeypatch: pytest.MonkeyPatch,
-                                            tmp_path: Path) -> None:
+def test_each_layer_overrides_the_one_below(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     user = tmp_path / "mine.toml"
     user.write_text('inbox_scan_s = 7.0\ntimezone = "Europe/Oslo"\n')
     assert load_settings(user).inbox_scan_s == 7.0
@@ -40,14 +42,16 @@ def test_each_layer_overrides_the_one_below(monkeypatch: pytest.MonkeyPatch,
     assert load_settings(user).timezone == "Europe/Oslo"
 
 
-def test_database_url_and_home_from_the_environment(monkeypatch: pytest.MonkeyPatch,
-                                                    tmp_path: Path) -> None:
+def test_database_url_and_home_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("RUNBACK_HOME", str(tmp_path / "h"))
     monkeypatch.setenv("RUNBACK_DATABASE_URL", "postgresql+psycopg://u:s3cret@db/runback")
     s = load_settings()
     assert s.home == tmp_path / "h"
     assert s.db_url().endswith("@db/runback")
-    assert "s3cret" not in repr(s) and "s3cret" not in s.db_label()
+    assert "s3cret" not in repr(s)
+    assert "s3cret" not in s.db_label()
 
 
 def test_a_bad_value_names_the_key(tmp_path: Path) -> None:
