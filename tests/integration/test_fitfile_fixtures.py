@@ -100,3 +100,34 @@ def test_a_file_without_cadence_has_no_cadence_samples(shared_fit: Path) -> None
     act = read_activity((shared_fit / "run_fr910xt_5h40_no-cadence.fit").read_bytes())
     assert act.samples["cadence_spm"].isna().all()
     assert act.samples["speed_mps"].notna().mean() > 0.9
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "struct_run_fr245_cruise-intervals-12.fit",
+        "run_fr955_stryd_manual-laps.fit",
+        "run_fr70_no-gps_intervals.fit",
+        "run_suunto9_trail_pauses.fit",
+        "sdk_developer-data.fit",
+        "sdk_monitoring.fit",
+        "workout_sdk_repeat-steps.fit",
+    ],
+)
+def test_the_fast_processor_decodes_exactly_what_fitparses_default_does(
+    shared_fit: Path, name: str
+) -> None:
+    import fitparse
+
+    from sync.fitfile import fast_processor
+
+    data = (shared_fit / name).read_bytes()
+
+    def decoded(**kwargs: object) -> list[str]:
+        fit = fitparse.UncachedFitFile(data, **kwargs)
+        return [
+            repr((m.name, [(f.name, f.value, f.units) for f in m.fields]))
+            for m in fit.get_messages()
+        ]
+
+    assert decoded(data_processor=fast_processor()) == decoded()
