@@ -22,6 +22,8 @@ run: $(VENV)/.installed
 
 ## test: the whole suite (PostgreSQL tests need RUNBACK_TEST_POSTGRES_URL, else they skip)
 test: $(VENV)/.installed-test
+	$(BIN)/ruff check rules sync tests bench
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 ## bench: ingest vs plain fitparse parse, side by side
