@@ -31,7 +31,8 @@ def test_the_worker_points_at_the_postgres_service() -> None:
     assert re.match(r"postgresql\+psycopg://[^@]+@postgres:5432/", env["RUNBACK_DATABASE_URL"])
     home = env["RUNBACK_HOME"]
     mounts = [v.split(":")[1] for v in compose()["services"]["worker"]["volumes"]]
-    assert f"{home}/inbox" in mounts and f"{home}/outbox" in mounts
+    assert f"{home}/inbox" in mounts
+    assert f"{home}/outbox" in mounts
 
 
 def test_every_named_volume_is_declared() -> None:
@@ -46,6 +47,7 @@ def test_the_dockerfile_copies_what_exists_and_runs_a_real_command() -> None:
         for part in src.split():
             assert (REPO / part).exists(), part
     scripts = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["scripts"]
-    assert 'ENTRYPOINT ["runback"]' in text and "runback" in scripts
+    assert 'ENTRYPOINT ["runback"]' in text
+    assert "runback" in scripts
     command = compose()["services"]["worker"]["command"]
     build_parser().parse_args(command)  # raises on an unknown command
