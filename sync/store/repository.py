@@ -155,9 +155,6 @@ class Repository:
         )
         return [StoredActivity(**row._mapping) for row in rows]
 
-    def activity(self, activity_id: int) -> StoredActivity | None:
-        return next((a for a in self.activities() if a.id == activity_id), None)
-
     def laps(self, activity_id: int) -> list[dict[str, Any]]:
         rows = self.conn.execute(
             select(s.lap).where(s.lap.c.activity_id == activity_id).order_by(s.lap.c.lap_index)
