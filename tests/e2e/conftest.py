@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -24,6 +25,25 @@ def cli_env(tmp_path: Path) -> dict[str, str]:
 def runback_command() -> list[str]:
     script = Path(sys.executable).with_name("runback")
     return [str(script)] if script.exists() else [sys.executable, "-m", "sync.cli"]
+
+
+def start_worker(env: dict[str, str]) -> subprocess.Popen[str]:
+    """`runback worker` as a background process, once it holds its home's lock."""
+    proc = subprocess.Popen(
+        [*runback_command(), "worker"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+    lock = Path(env["RUNBACK_HOME"]) / "worker.lock"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and proc.poll() is None:
+        if lock.exists() and lock.read_text().strip():
+            break
+        time.sleep(0.1)
+    return proc
 
 
 @pytest.fixture

@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
 import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import Runner, runback_command
+from tests.e2e.conftest import Runner, start_worker
 from tests.support.fitbuilder import run_walk, simple_run, workout_file
 
 
@@ -112,18 +111,8 @@ def test_a_dropped_file_shows_up_within_ten_seconds_and_sigterm_exits_0(
 ) -> None:
     home = Path(cli_env["RUNBACK_HOME"])
     env = dict(cli_env, RUNBACK_INBOX_SCAN_S="0.5")
-    proc = subprocess.Popen(
-        [*runback_command(), "worker"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        stdin=subprocess.DEVNULL,
-    )
+    proc = start_worker(env)
     try:
-        deadline = time.monotonic() + 30
-        while not (home / "inbox").is_dir() and time.monotonic() < deadline:
-            time.sleep(0.1)
         dropped = time.monotonic()
         (home / "inbox" / "tuesday.fit").write_bytes(run_walk())
         seen = []
@@ -149,19 +138,8 @@ def test_a_dropped_file_shows_up_within_ten_seconds_and_sigterm_exits_0(
 def test_a_second_worker_on_one_sqlite_home_is_refused(
     runback: Runner, cli_env: dict[str, str]
 ) -> None:
-    proc = subprocess.Popen(
-        [*runback_command(), "worker"],
-        env=cli_env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        stdin=subprocess.DEVNULL,
-    )
+    proc = start_worker(cli_env)
     try:
-        lock = Path(cli_env["RUNBACK_HOME"]) / "worker.lock"
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and not (lock.exists() and lock.read_text().strip()):
-            time.sleep(0.1)
         second = runback("worker", "--once")
         assert second.returncode == 1
         assert "another worker is already running" in second.stderr
