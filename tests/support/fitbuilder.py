@@ -7,6 +7,7 @@ strides per minute plus a fractional part).
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,10 +20,16 @@ T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 
 @dataclass(frozen=True)
 class Segment:
+    """A stretch of one activity. With `laps_per_segment`, each segment closes a lap
+    (with `lap_trigger`) unless `new_lap` is False, which continues the previous lap
+    (e.g. she walked the rest of a run step: same lap, different activity)."""
+
     kind: str  # run | walk | pause
     duration_s: int
     wkt_step_index: int | None = None
     intensity: str | None = None
+    new_lap: bool = True
+    lap_trigger: str = "time"
 
 
 PACE = {
@@ -55,6 +62,13 @@ class ActivitySpec:
     workout_name: str | None = None
     workout_steps: list[WorkoutStepSpec] = field(default_factory=list)
     file_type: str = "activity"
+    with_distance: bool = True
+    # Irregular "smart" recording: the gap to the next record is drawn from 1..10 s.
+    smart_recording_seed: int | None = None
+    # Sensor noise: cadence +-4 spm, speed +-0.5 m/s (GPS), seeded so runs repeat.
+    noise_seed: int | None = None
+    # Auto lap every N metres (trigger "distance") inside each segment lap.
+    auto_lap_m: float | None = None
 
 
 def build_activity(spec: ActivitySpec) -> bytes:
@@ -77,56 +91,67 @@ def build_activity(spec: ActivitySpec) -> bytes:
     distance = 0.0
     timer = 0.0
     laps: list[dict[str, Any]] = []
-    for seg in spec.segments:
-        seg_start, seg_timer, seg_dist = t, 0.0, 0.0
+    gaps = random.Random(spec.smart_recording_seed)
+    noise = random.Random(spec.noise_seed)
+    next_record = spec.start
+    lap_start, lap_timer, lap_dist = spec.start, 0.0, 0.0
+
+    def close(end: datetime, seg: Segment | None, trigger: str) -> None:
+        nonlocal lap_start, lap_timer, lap_dist
+        laps.append(
+            {
+                "start": lap_start,
+                "end": end,
+                "timer": lap_timer,
+                "dist": lap_dist,
+                "wsi": seg.wkt_step_index if seg else None,
+                "intensity": seg.intensity if seg else None,
+                "trigger": trigger,
+            }
+        )
+        lap_start, lap_timer, lap_dist = end, 0.0, 0.0
+
+    for index, seg in enumerate(spec.segments):
         if seg.kind == "pause":
             enc.on_mesg(MESG["EVENT"], {"timestamp": t, "event": "timer", "event_type": "stop_all"})
             t += timedelta(seconds=seg.duration_s)
             enc.on_mesg(MESG["EVENT"], {"timestamp": t, "event": "timer", "event_type": "start"})
+            next_record = max(next_record, t)
             continue
         pace = PACE[seg.kind]
         for second in range(seg.duration_s):
             now = t + timedelta(seconds=second)
+            if spec.auto_lap_m and lap_dist >= spec.auto_lap_m:
+                close(now, seg if spec.laps_per_segment else None, "distance")
             distance += pace["speed"]
-            seg_dist += pace["speed"]
-            if second % spec.record_every_s:
+            lap_dist += pace["speed"]
+            lap_timer += 1
+            if spec.smart_recording_seed is not None:
+                if now < next_record:
+                    continue
+                next_record = now + timedelta(seconds=gaps.randint(1, 10))
+            elif second % spec.record_every_s:
                 continue
-            record: dict[str, Any] = {
-                "timestamp": now,
-                "heart_rate": pace["hr"],
-                "distance": round(distance, 2),
-            }
+            record: dict[str, Any] = {"timestamp": now, "heart_rate": pace["hr"]}
+            if spec.with_distance:
+                record["distance"] = round(distance, 2)
             if spec.with_speed:
-                record["enhanced_speed"] = pace["speed"]
+                jitter = noise.uniform(-0.5, 0.5) if spec.noise_seed is not None else 0.0
+                record["enhanced_speed"] = max(pace["speed"] + jitter, 0.0)
             if spec.with_cadence:
-                record["cadence"] = pace["cadence"]
+                jitter = noise.randint(-2, 2) if spec.noise_seed is not None else 0
+                record["cadence"] = pace["cadence"] + jitter
                 record["fractional_cadence"] = pace["fractional"]
             enc.on_mesg(MESG["RECORD"], record)
         t += timedelta(seconds=seg.duration_s)
-        seg_timer = float(seg.duration_s)
-        timer += seg_timer
-        laps.append(
-            {
-                "start": seg_start,
-                "end": t,
-                "timer": seg_timer,
-                "dist": seg_dist,
-                "wsi": seg.wkt_step_index,
-                "intensity": seg.intensity,
-            }
-        )
+        timer += seg.duration_s
+        if spec.laps_per_segment:
+            following = next((s for s in spec.segments[index + 1 :] if s.kind != "pause"), None)
+            if following is None or following.new_lap:
+                close(t, seg, seg.lap_trigger)
     enc.on_mesg(MESG["EVENT"], {"timestamp": t, "event": "timer", "event_type": "stop_all"})
-    if not spec.laps_per_segment and laps:
-        laps = [
-            {
-                "start": spec.start,
-                "end": t,
-                "timer": timer,
-                "dist": distance,
-                "wsi": None,
-                "intensity": None,
-            }
-        ]
+    if not spec.laps_per_segment or lap_timer:
+        close(t, None, "session_end")
     for i, lap in enumerate(laps):
         values: dict[str, Any] = {
             "message_index": i,
@@ -143,6 +168,7 @@ def build_activity(spec: ActivitySpec) -> bytes:
             values["wkt_step_index"] = lap["wsi"]
         if lap["intensity"] is not None:
             values["intensity"] = lap["intensity"]
+        values["lap_trigger"] = lap["trigger"]
         enc.on_mesg(MESG["LAP"], values)
     elapsed = (t - spec.start).total_seconds()
     enc.on_mesg(
@@ -239,3 +265,46 @@ def workout_file() -> bytes:
         },
     )
     return bytes(enc.close())
+
+
+def true_bouts(spec: ActivitySpec) -> list[tuple[str, datetime, int]]:
+    """What she really did: (kind, start, seconds) per stretch of one kind, split by pauses."""
+    out: list[tuple[str, datetime, int]] = []
+    t = spec.start
+    previous: str | None = None
+    for seg in spec.segments:
+        if seg.kind != "pause" and seg.kind == previous:
+            kind, start, seconds = out[-1]
+            out[-1] = (kind, start, seconds + seg.duration_s)
+        elif seg.kind != "pause":
+            out.append((seg.kind, t, seg.duration_s))
+        previous = seg.kind
+        t += timedelta(seconds=seg.duration_s)
+    return out
+
+
+# The first run/walk level: walk 5m, 5x(run 30s, walk 4m30s), walk 5m, as the FIT
+# workout runback writes it (step 3 repeats steps 1-2 five times).
+FIRST_LEVEL_SPEC = "walk 5m, 5x(run 30s, walk 4m30s), walk 5m"
+FIRST_LEVEL_STEPS = [
+    WorkoutStepSpec(300, "warmup", "Walk"),
+    WorkoutStepSpec(30, "active", "Run"),
+    WorkoutStepSpec(270, "recovery", "Walk"),
+    WorkoutStepSpec(repeat_from=1, repeat_count=5),
+    WorkoutStepSpec(300, "cooldown", "Walk"),
+]
+
+
+def first_level_segments(structured: bool = True) -> list[Segment]:
+    """The first level done exactly as prescribed, with laps by workout step if structured."""
+
+    def seg(kind: str, seconds: int, index: int, intensity: str) -> Segment:
+        return Segment(
+            kind, seconds, index if structured else None, intensity if structured else None
+        )
+
+    segments = [seg("walk", 300, 0, "warmup")]
+    for _ in range(5):
+        segments += [seg("run", 30, 1, "active"), seg("walk", 270, 2, "recovery")]
+    segments.append(seg("walk", 300, 4, "cooldown"))
+    return segments
