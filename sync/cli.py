@@ -63,6 +63,18 @@ def build_parser() -> argparse.ArgumentParser:
     activities = sub.add_parser("activities", help="list stored activities")
     activities.add_argument("--json", action="store_true")
 
+    analyze = sub.add_parser(
+        "analyze", help="what she did in each prescribed interval of one FIT file"
+    )
+    analyze.add_argument("file", type=Path, metavar="FILE")
+    analyze.add_argument(
+        "--plan",
+        metavar="SPEC",
+        help="the plan to match, e.g. 'walk 5m, 5x(run 30s, walk 4m30s), walk 5m' "
+        "(default: the workout recorded in the file)",
+    )
+    analyze.add_argument("--json", action="store_true")
+
     status = sub.add_parser("status", help="what has been synced, what is waiting, what failed")
     status.add_argument("--json", action="store_true")
 
@@ -209,6 +221,17 @@ def cmd_activities(app: App, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_analyze(app: App, args: argparse.Namespace) -> int:
+    from sync.analysis import analyze_file, as_json, as_text
+
+    analysis = analyze_file(args.file, args.plan, app.settings)
+    if args.json:
+        print(json.dumps(as_json(analysis), indent=2))
+    else:
+        print("\n".join(as_text(analysis, app.settings.tz())))
+    return EXIT_OK
+
+
 def cmd_status(app: App, args: argparse.Namespace) -> int:
     from sync.service import status
 
@@ -283,6 +306,7 @@ def cmd_worker(app: App, args: argparse.Namespace) -> int:
 _COMMANDS = {
     "ingest": cmd_ingest,
     "activities": cmd_activities,
+    "analyze": cmd_analyze,
     "status": cmd_status,
     "db": cmd_db,
     "worker": cmd_worker,

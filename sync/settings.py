@@ -17,6 +17,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from rules.bouts import DetectionThresholds
+from rules.matching import MatchThresholds
 from sync.errors import ConfigError
 
 
@@ -36,7 +38,9 @@ def default_home() -> Path:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="RUNBACK_", extra="forbid")
+    model_config = SettingsConfigDict(
+        env_prefix="RUNBACK_", env_nested_delimiter="__", extra="forbid"
+    )
 
     home: Path = Field(default_factory=default_home)
     # A URL may hold a password: kept secret, never logged.
@@ -49,6 +53,10 @@ class Settings(BaseSettings):
     log_json: bool = False
     log_max_bytes: int = Field(default=5_000_000, ge=10_000)
     log_backups: int = Field(default=5, ge=1, le=100)
+    # How seconds become running or walking, and when a step counts as done: the rules
+    # dataclasses check their own bounds, so a bad value names its key here.
+    detection: DetectionThresholds = Field(default_factory=DetectionThresholds)
+    matching: MatchThresholds = Field(default_factory=MatchThresholds)
 
     @field_validator("timezone")
     @classmethod
@@ -127,7 +135,9 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
     files = [config_dir() / "runback.toml", *([config_file] if config_file else [])]
 
     class LoadedSettings(Settings):
-        model_config = SettingsConfigDict(env_prefix="RUNBACK_", extra="forbid", toml_file=files)
+        model_config = SettingsConfigDict(
+            env_prefix="RUNBACK_", env_nested_delimiter="__", extra="forbid", toml_file=files
+        )
 
     try:
         return LoadedSettings(**{k: v for k, v in overrides.items() if v is not None})

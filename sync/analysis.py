@@ -1,0 +1,178 @@
+"""Use case: what she did in each prescribed interval of one session (`runback analyze`).
+
+Gathers the file and the plan (the --plan spec, else the workout recorded in the file),
+lets rules decide, and shapes the result for JSON (DESIGN's analyze contract) and for a
+person (a table and a one-line verdict).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from pathlib import Path
+from typing import Any
+
+from rules.activity import Activity
+from rules.bouts import detect
+from rules.matching import IntervalResult, Match, match, verdict
+from rules.plan import Plan, plan_from_items, plan_from_recorded
+from rules.workout import SpecError, parse
+from sync.errors import BadInput, FitFileError
+from sync.fitfile import read_activity
+from sync.settings import Settings
+
+PLAN_ORIGINS = {
+    "option": "given with --plan",
+    "file": "the workout recorded in the file",
+    "prescribed": "the workout runback prescribed for that day",
+}
+
+
+@dataclass(frozen=True)
+class Analysis:
+    activity: Activity
+    match: Match
+
+
+def parse_plan(spec: str) -> Plan:
+    """A --plan spec as a plan; a spec that does not parse says where."""
+    try:
+        return plan_from_items(parse(spec), "option")
+    except SpecError as exc:
+        raise BadInput(f"--plan: {exc}") from None
+
+
+def choose_plan(activity: Activity, given: Plan | None) -> Plan | None:
+    """The plan to match: the one given, else the workout recorded in the file.
+
+    The workout runback prescribed for the session's date joins this order once
+    decisions are stored (issue 5); until then a freestyle file without --plan is
+    reported as bouts only.
+    """
+    if given is not None:
+        return given
+    if activity.workout_steps:
+        return plan_from_recorded(activity.workout_steps)
+    return None
+
+
+def analyze_activity(activity: Activity, plan: Plan | None, settings: Settings) -> Match:
+    track = detect(activity, settings.detection)
+    return match(activity, plan, settings.detection, settings.matching, track=track)
+
+
+def analyze_file(path: Path, plan_spec: str | None, settings: Settings) -> Analysis:
+    """Read, detect and match one FIT file; bad input raises BadInput with the reason."""
+    given = parse_plan(plan_spec) if plan_spec is not None else None
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise BadInput(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise BadInput(f"{path}: is a folder; analyze takes one FIT file") from None
+    except OSError as exc:
+        raise BadInput(f"{path}: cannot read ({exc.strerror or exc})") from None
+    try:
+        activity = read_activity(data)
+    except FitFileError as exc:
+        raise BadInput(f"{path}: {exc.reason}") from None
+    if len(activity.columns) == 0:
+        raise BadInput(f"{path}: no samples (the watch recorded no data points to analyse)")
+    plan = choose_plan(activity, given)
+    return Analysis(activity, analyze_activity(activity, plan, settings))
+
+
+# --- shapes ---------------------------------------------------------------------------
+
+
+def as_json(analysis: Analysis) -> dict[str, Any]:
+    """DESIGN's analyze contract, exactly."""
+    act, m = analysis.activity, analysis.match
+    return {
+        "activity": {
+            "start": iso(act.start),
+            "sport": act.sport,
+            "elapsed_s": round(act.elapsed_s, 1),
+            "timer_s": round(act.timer_s, 1),
+            "distance_m": None if act.distance_m is None else round(act.distance_m, 1),
+        },
+        "plan": m.plan.spec if m.plan else None,
+        "bouts": [
+            {"kind": b.kind, "start": iso(b.start), "end": iso(b.end), "duration_s": b.duration_s}
+            for b in m.bouts
+        ],
+        "intervals": [interval_json(r) for r in m.intervals],
+        "compliance": {
+            "run_planned_s": m.compliance.run_planned_s,
+            "run_actual_s": m.compliance.run_actual_s,
+            "run_intervals_planned": m.compliance.run_intervals_planned,
+            "run_intervals_done": m.compliance.run_intervals_done,
+        },
+    }
+
+
+def interval_json(r: IntervalResult) -> dict[str, Any]:
+    return {
+        "index": r.index,
+        "kind": r.kind,
+        "planned_s": r.planned_s,
+        "actual_s": r.actual_s,
+        "status": r.status,
+        "start": iso(r.start),
+        "end": iso(r.end),
+        "avg_heart_rate": r.avg_heart_rate,
+        "avg_cadence_spm": r.avg_cadence_spm,
+        "avg_speed_mps": r.avg_speed_mps,
+    }
+
+
+def as_text(analysis: Analysis, tz: tzinfo) -> list[str]:
+    """A table a person reads, times in her zone, and the verdict last."""
+    act, m = analysis.activity, analysis.match
+    lines = [
+        f"{act.start.astimezone(tz):%Y-%m-%d %H:%M}  {act.sport}  "
+        f"{clock(act.timer_s)} on the timer  {km(act.distance_m)}"
+    ]
+    if m.plan is None:
+        lines.append("plan: none (no --plan, no workout in the file): bouts only")
+        lines.append(f"{'kind':5}  {'start':8}  {'time':>7}")
+        for b in m.bouts:
+            lines.append(f"{b.kind:5}  {b.start.astimezone(tz):%H:%M:%S}  {clock(b.duration_s):>7}")
+    else:
+        spec = m.plan.spec or "(untimed steps: no spec text)"
+        how = "matched by laps" if m.path == "laps" else "matched by detected bouts"
+        lines.append(f"plan: {spec} ({PLAN_ORIGINS.get(m.plan.source, m.plan.source)}; {how})")
+        lines.append(
+            f"{'#':>3}  {'step':4}  {'planned':>7}  {'done':>7}  {'status':6}  {'start':8}  "
+            f"{'HR':>4}  {'spm':>4}  {'m/s':>5}"
+        )
+        for r in m.intervals:
+            lines.append(
+                f"{r.index:>3}  {r.kind:4}  "
+                f"{'-' if r.planned_s is None else clock(r.planned_s):>7}  "
+                f"{clock(r.actual_s):>7}  {r.status:6}  "
+                f"{'-' if r.start is None else f'{r.start.astimezone(tz):%H:%M:%S}':8}  "
+                f"{_num(r.avg_heart_rate, 0):>4}  {_num(r.avg_cadence_spm, 0):>4}  "
+                f"{_num(r.avg_speed_mps, 2):>5}"
+            )
+    lines.append(verdict(m))
+    return lines
+
+
+def _num(value: float | None, digits: int) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def iso(when: datetime | None) -> str | None:
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ") if when is not None else None
+
+
+def clock(seconds: float) -> str:
+    total = round(seconds)
+    h, rest = divmod(total, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+def km(metres: float | None) -> str:
+    return "-" if metres is None else f"{metres / 1000:.2f} km"
