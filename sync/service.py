@@ -10,6 +10,7 @@ from typing import Any
 
 from rules.activity import Activity
 from sync import logs
+from sync.analysis import analyze_activity, choose_plan
 from sync.bootstrap import App
 from sync.errors import FitFileError
 from sync.fitfile import read_activity
@@ -59,6 +60,7 @@ def ingest_bytes(
         logs.event("rejected", file=file_name, source=source, reason=exc.reason)
         return IngestResult(file_name, "rejected", reason=exc.reason)
 
+    session = analyze_activity(act, choose_plan(act, None), app.settings)
     try:
         with app.uow() as uow:
             same_run = uow.repo.activity_id_by_device(act.device_serial, act.time_created)
@@ -73,6 +75,7 @@ def ingest_bytes(
                 at=app.clock(),
                 source_id=source_id,
             )
+            uow.repo.save_session(new_id, act.pauses, session, app.clock())
             uow.repo.log_ingest(
                 at=app.clock(),
                 file_name=file_name,
@@ -210,7 +213,8 @@ class RebuildReport:
 
 def rebuild(app: App) -> RebuildReport:
     """Re-create the activities from the raw FIT store: new rows for files the database
-    lost, fresh fields and laps (same ids) for the ones it has. Nothing is deleted."""
+    lost, fresh fields, laps, bouts and matches (same ids) for the ones it has. Nothing
+    is deleted."""
     created = refreshed = 0
     problems: list[str] = []
     for sha, path in app.raw.all():
@@ -228,9 +232,10 @@ def rebuild(app: App) -> RebuildReport:
             existing = uow.repo.activity_id_by_sha(sha)
             if existing is not None:
                 uow.repo.refresh_activity(existing, act)
+                activity_id = existing
                 refreshed += 1
             else:
-                uow.repo.add_activity(
+                activity_id = uow.repo.add_activity(
                     act,
                     sha256=sha,
                     source=origin.source,
@@ -239,6 +244,8 @@ def rebuild(app: App) -> RebuildReport:
                     source_id=origin.source_id,
                 )
                 created += 1
+            session = analyze_activity(act, choose_plan(act, None), app.settings)
+            uow.repo.save_session(activity_id, act.pauses, session, app.clock())
             uow.commit()
     logs.event("rebuilt", created=created, refreshed=refreshed, problems=len(problems))
     return RebuildReport(created, refreshed, problems)

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from rules.activity import Activity
 from sync.store import schema as s
+from sync.store.matches import MatchQueries
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ class Duplicate(Exception):
     """Another transaction stored the same activity first (a unique constraint fired)."""
 
 
-class Repository:
+class Repository(MatchQueries):
     def __init__(self, conn: Connection, athlete_id: int) -> None:
         self.conn = conn
         self.athlete_id = athlete_id

@@ -28,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.types import TypeDecorator
 
 # Bump together with a new file in sync/migrations/versions (a test checks they agree).
-SCHEMA_REVISION = "0001"
+SCHEMA_REVISION = "0002"
 
 SOURCES = ("inbox", "file", "garmin")
 INGEST_STATES = ("ingested", "duplicate", "rejected")
@@ -132,4 +132,76 @@ ingest_log = Table(
     Column("activity_id", Integer, ForeignKey("activity.id", ondelete="SET NULL")),
     CheckConstraint("state IN ('ingested', 'duplicate', 'rejected')", name="state"),
     Index("ix_ingest_log_athlete_at", "athlete_id", "at"),
+)
+
+# --- what she did (issue 3): bouts and timer pauses of every activity, and the match of
+# an activity against its plan when one is known. Symptom entries link to these.
+
+bout = Table(
+    "bout",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("athlete_id", Integer, ForeignKey("athlete.id"), nullable=False),
+    Column("activity_id", Integer, ForeignKey("activity.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(8), nullable=False),
+    Column("start_utc", UTCDateTime(), nullable=False),
+    Column("end_utc", UTCDateTime(), nullable=False),
+    UniqueConstraint("activity_id", "start_utc"),
+    CheckConstraint("kind IN ('run', 'walk')", name="kind"),
+)
+
+timer_pause = Table(
+    "timer_pause",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("athlete_id", Integer, ForeignKey("athlete.id"), nullable=False),
+    Column("activity_id", Integer, ForeignKey("activity.id", ondelete="CASCADE"), nullable=False),
+    Column("start_utc", UTCDateTime(), nullable=False),
+    Column("end_utc", UTCDateTime(), nullable=False),
+    UniqueConstraint("activity_id", "start_utc"),
+)
+
+activity_match = Table(
+    "activity_match",
+    metadata,
+    Column(
+        "activity_id",
+        Integer,
+        ForeignKey("activity.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("athlete_id", Integer, ForeignKey("athlete.id"), nullable=False),
+    Column("plan_spec", Text),
+    Column("plan_source", String(16), nullable=False),
+    Column("path", String(8), nullable=False),
+    Column("run_planned_s", Integer, nullable=False),
+    Column("run_actual_s", Integer, nullable=False),
+    Column("run_intervals_planned", Integer, nullable=False),
+    Column("run_intervals_done", Integer, nullable=False),
+    Column("matched_at", UTCDateTime(), nullable=False),
+)
+
+match_interval = Table(
+    "match_interval",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("athlete_id", Integer, ForeignKey("athlete.id"), nullable=False),
+    Column(
+        "activity_id",
+        Integer,
+        ForeignKey("activity_match.activity_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("idx", Integer, nullable=False),
+    Column("kind", String(8), nullable=False),
+    Column("planned_s", Integer),
+    Column("actual_s", Integer, nullable=False),
+    Column("status", String(8), nullable=False),
+    Column("start_utc", UTCDateTime()),
+    Column("end_utc", UTCDateTime()),
+    Column("avg_heart_rate", Float),
+    Column("avg_cadence_spm", Float),
+    Column("avg_speed_mps", Float),
+    UniqueConstraint("activity_id", "idx"),
+    CheckConstraint("status IN ('done', 'short', 'missed', 'extra')", name="status"),
 )

@@ -1,0 +1,153 @@
+"""Queries for what she did in each session: bouts, timer pauses and the stored match.
+
+Rows go in and come out as rules' own types (Bout, Pause, IntervalResult, Compliance),
+so the symptom journal and the progression rules read them without knowing the tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, delete, insert, select
+
+from rules.activity import Pause
+from rules.bouts import Bout
+from rules.matching import Compliance, IntervalResult, Match
+from sync.store import schema as s
+
+
+@dataclass(frozen=True)
+class StoredMatch:
+    activity_id: int
+    plan_spec: str | None
+    plan_source: str
+    path: str
+    compliance: Compliance
+    intervals: tuple[IntervalResult, ...]
+    matched_at: datetime
+
+
+class MatchQueries:
+    conn: Connection
+    athlete_id: int
+
+    def save_session(
+        self, activity_id: int, pauses: Sequence[Pause], result: Match, at: datetime
+    ) -> None:
+        """Replace an activity's bouts, pauses and match (the match only if it has a plan)."""
+        for table in (s.match_interval, s.activity_match, s.bout, s.timer_pause):
+            self.conn.execute(delete(table).where(table.c.activity_id == activity_id))
+        owner = {"athlete_id": self.athlete_id, "activity_id": activity_id}
+        if result.bouts:
+            self.conn.execute(
+                insert(s.bout),
+                [
+                    owner | {"kind": b.kind, "start_utc": b.start, "end_utc": b.end}
+                    for b in result.bouts
+                ],
+            )
+        if pauses:
+            self.conn.execute(
+                insert(s.timer_pause),
+                [owner | {"start_utc": p.start, "end_utc": p.end} for p in pauses],
+            )
+        if result.plan is None:
+            return
+        c = result.compliance
+        self.conn.execute(
+            insert(s.activity_match).values(
+                owner
+                | {
+                    "plan_spec": result.plan.spec,
+                    "plan_source": result.plan.source,
+                    "path": result.path,
+                    "run_planned_s": c.run_planned_s,
+                    "run_actual_s": c.run_actual_s,
+                    "run_intervals_planned": c.run_intervals_planned,
+                    "run_intervals_done": c.run_intervals_done,
+                    "matched_at": at,
+                }
+            )
+        )
+        if result.intervals:
+            self.conn.execute(
+                insert(s.match_interval),
+                [
+                    owner
+                    | {
+                        "idx": r.index,
+                        "kind": r.kind,
+                        "planned_s": r.planned_s,
+                        "actual_s": r.actual_s,
+                        "status": r.status,
+                        "start_utc": r.start,
+                        "end_utc": r.end,
+                        "avg_heart_rate": r.avg_heart_rate,
+                        "avg_cadence_spm": r.avg_cadence_spm,
+                        "avg_speed_mps": r.avg_speed_mps,
+                    }
+                    for r in result.intervals
+                ],
+            )
+
+    def bouts(self, activity_id: int) -> list[Bout]:
+        b = s.bout.c
+        rows = self.conn.execute(
+            select(b.kind, b.start_utc, b.end_utc)
+            .where(b.activity_id == activity_id, b.athlete_id == self.athlete_id)
+            .order_by(b.start_utc)
+        )
+        return [Bout(kind, start, end) for kind, start, end in rows]
+
+    def pauses(self, activity_id: int) -> list[Pause]:
+        p = s.timer_pause.c
+        rows = self.conn.execute(
+            select(p.start_utc, p.end_utc)
+            .where(p.activity_id == activity_id, p.athlete_id == self.athlete_id)
+            .order_by(p.start_utc)
+        )
+        return [Pause(start, end) for start, end in rows]
+
+    def match_of(self, activity_id: int) -> StoredMatch | None:
+        m = s.activity_match.c
+        row = self.conn.execute(
+            select(s.activity_match).where(
+                m.activity_id == activity_id, m.athlete_id == self.athlete_id
+            )
+        ).first()
+        if row is None:
+            return None
+        i = s.match_interval.c
+        intervals = tuple(
+            IntervalResult(
+                index=r.idx,
+                kind=r.kind,
+                planned_s=r.planned_s,
+                actual_s=r.actual_s,
+                status=r.status,
+                start=r.start_utc,
+                end=r.end_utc,
+                avg_heart_rate=r.avg_heart_rate,
+                avg_cadence_spm=r.avg_cadence_spm,
+                avg_speed_mps=r.avg_speed_mps,
+            )
+            for r in self.conn.execute(
+                select(s.match_interval).where(i.activity_id == activity_id).order_by(i.idx)
+            )
+        )
+        return StoredMatch(
+            activity_id=activity_id,
+            plan_spec=row.plan_spec,
+            plan_source=row.plan_source,
+            path=row.path,
+            compliance=Compliance(
+                row.run_planned_s,
+                row.run_actual_s,
+                row.run_intervals_planned,
+                row.run_intervals_done,
+            ),
+            intervals=intervals,
+            matched_at=row.matched_at,
+        )
