@@ -26,9 +26,10 @@ test: $(VENV)/.installed-test
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
-## bench: ingest vs plain fitparse parse, side by side
+## bench: ingest vs plain fitparse parse; detection + matching vs parse; side by side
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/ingest_bench.py
+	$(BIN)/python bench/match_bench.py
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check rules sync tests bench

@@ -23,9 +23,9 @@ from tests.support.fitbuilder import (
     FIRST_LEVEL_STEPS,
     ActivitySpec,
     Segment,
-    WorkoutStepSpec,
     build_activity,
     first_level_segments,
+    three_hour_run,
     true_bouts,
 )
 
@@ -110,24 +110,6 @@ def skipped_by_lap() -> list[Segment]:
     return segments
 
 
-def three_hours() -> ActivitySpec:
-    """walk 10m, 16x(run 5m, walk 5m), walk 10m, recorded as a structured workout."""
-    steps = [
-        WorkoutStepSpec(600, "warmup", "Walk"),
-        WorkoutStepSpec(300, "active", "Run"),
-        WorkoutStepSpec(300, "recovery", "Walk"),
-        WorkoutStepSpec(repeat_from=1, repeat_count=16),
-        WorkoutStepSpec(600, "cooldown", "Walk"),
-    ]
-    segments = [Segment("walk", 600, 0, "warmup")]
-    for _ in range(16):
-        segments += [Segment("run", 300, 1, "active"), Segment("walk", 300, 2, "recovery")]
-    segments.append(Segment("walk", 600, 4, "cooldown"))
-    return ActivitySpec(
-        segments, laps_per_segment=True, workout_steps=steps, workout_name="Long", noise_seed=3
-    )
-
-
 CONTINUOUS = [Segment("walk", 300), Segment("run", 900), Segment("walk", 300)]
 
 SCENARIOS = {
@@ -199,7 +181,7 @@ SCENARIOS = {
     "15 minutes continuous": Scenario(
         ActivitySpec(CONTINUOUS, noise_seed=11), "walk 5m, run 15m, walk 5m", ["done"] * 3, "signal"
     ),
-    "3-hour structured file": Scenario(three_hours(), None, ["done"] * 34, "laps"),
+    "3-hour structured file": Scenario(three_hour_run(), None, ["done"] * 34, "laps"),
 }
 
 

@@ -308,3 +308,31 @@ def first_level_segments(structured: bool = True) -> list[Segment]:
         segments += [seg("run", 30, 1, "active"), seg("walk", 270, 2, "recovery")]
     segments.append(seg("walk", 300, 4, "cooldown"))
     return segments
+
+
+def three_hour_run(structured: bool = True) -> ActivitySpec:
+    """walk 10m, 16x(run 5m, walk 5m), walk 10m at 1 Hz with sensor noise: three hours."""
+    steps = [
+        WorkoutStepSpec(600, "warmup", "Walk"),
+        WorkoutStepSpec(300, "active", "Run"),
+        WorkoutStepSpec(300, "recovery", "Walk"),
+        WorkoutStepSpec(repeat_from=1, repeat_count=16),
+        WorkoutStepSpec(600, "cooldown", "Walk"),
+    ]
+
+    def seg(kind: str, seconds: int, index: int, intensity: str) -> Segment:
+        if structured:
+            return Segment(kind, seconds, index, intensity)
+        return Segment(kind, seconds)
+
+    segments = [seg("walk", 600, 0, "warmup")]
+    for _ in range(16):
+        segments += [seg("run", 300, 1, "active"), seg("walk", 300, 2, "recovery")]
+    segments.append(seg("walk", 600, 4, "cooldown"))
+    return ActivitySpec(
+        segments,
+        laps_per_segment=structured,
+        workout_steps=steps if structured else [],
+        workout_name="Long" if structured else None,
+        noise_seed=3,
+    )
