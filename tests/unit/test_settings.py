@@ -83,3 +83,35 @@ def test_broken_toml_is_an_error(tmp_path: Path) -> None:
     user.write_text("inbox_scan_s = = 3\n")
     with pytest.raises(ConfigError):
         load_settings(user)
+
+
+def test_matching_thresholds_come_from_the_toml_file_and_can_be_overridden(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from rules.bouts import DetectionThresholds
+    from rules.matching import MatchThresholds
+
+    defaults = load_settings()
+    assert defaults.detection == DetectionThresholds()
+    assert defaults.matching == MatchThresholds()
+    user = tmp_path / "mine.toml"
+    user.write_text("[detection]\nmin_bout_s = 6\n")
+    monkeypatch.setenv("RUNBACK_MATCHING__DONE_RATIO", "0.85")
+    s = load_settings(user)
+    assert s.detection.min_bout_s == 6
+    assert s.detection.run_cadence_spm == 140.0
+    assert s.matching.done_ratio == 0.85
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ("[detection]\nmin_bout_s = 12\n", "setting 'detection': Value error, min_bout_s must be"),
+        ("[matching]\nbogus = 1\n", "setting 'matching.bogus'"),
+    ],
+)
+def test_a_bad_threshold_names_its_table_and_key(tmp_path: Path, toml: str, message: str) -> None:
+    user = tmp_path / "mine.toml"
+    user.write_text(toml)
+    with pytest.raises(ConfigError, match=message):
+        load_settings(user)
