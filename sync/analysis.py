@@ -8,7 +8,7 @@ person (a table and a one-line verdict).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from rules.plan import Plan, plan_from_items, plan_from_recorded
 from rules.workout import SpecError, parse
 from sync.errors import BadInput, FitFileError
 from sync.fitfile import read_activity
+from sync.formatting import clock, iso, km
 from sync.settings import Settings
 
 PLAN_ORIGINS = {
@@ -161,18 +162,3 @@ def as_text(analysis: Analysis, tz: tzinfo) -> list[str]:
 
 def _num(value: float | None, digits: int) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
-
-
-def iso(when: datetime | None) -> str | None:
-    return when.strftime("%Y-%m-%dT%H:%M:%SZ") if when is not None else None
-
-
-def clock(seconds: float) -> str:
-    total = round(seconds)
-    h, rest = divmod(total, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
-
-
-def km(metres: float | None) -> str:
-    return "-" if metres is None else f"{metres / 1000:.2f} km"

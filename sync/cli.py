@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from sync.bootstrap import App
     from sync.settings import Settings
 
+from sync.formatting import clock, iso, km
+
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
 
 
@@ -172,7 +174,7 @@ def _ingest_line(shown: str, result: Any) -> str:
         act = result.activity
         return (
             f"ingested {shown}: activity {result.activity_id} ({act.sport}, "
-            f"{act.start:%Y-%m-%d %H:%M} UTC, {_clock(act.timer_s)}, {_km(act.distance_m)})"
+            f"{act.start:%Y-%m-%d %H:%M} UTC, {clock(act.timer_s)}, {km(act.distance_m)})"
         )
     if result.state == "duplicate":
         return f"duplicate {shown}: {result.reason}"
@@ -189,7 +191,7 @@ def cmd_activities(app: App, args: argparse.Namespace) -> int:
                 [
                     {
                         "id": a.id,
-                        "start": _iso(a.start),
+                        "start": iso(a.start),
                         "sport": a.sport,
                         "source": a.source,
                         "file": a.file_name,
@@ -216,7 +218,7 @@ def cmd_activities(app: App, args: argparse.Namespace) -> int:
     for a in rows:
         print(
             f"{a.id:>4}  {a.start.astimezone(tz):%Y-%m-%d %H:%M}  {a.sport:8}  "
-            f"{_clock(a.timer_s):>8}  {_km(a.distance_m):>9}  {a.source:6}  {a.file_name}"
+            f"{clock(a.timer_s):>8}  {km(a.distance_m):>9}  {a.source:6}  {a.file_name}"
         )
     return EXIT_OK
 
@@ -311,24 +313,6 @@ _COMMANDS = {
     "db": cmd_db,
     "worker": cmd_worker,
 }
-
-
-# --- formatting ---------------------------------------------------------------------------
-
-
-def _iso(when: Any) -> str | None:
-    return when.strftime("%Y-%m-%dT%H:%M:%SZ") if when is not None else None
-
-
-def _clock(seconds: float) -> str:
-    total = round(seconds)
-    h, rest = divmod(total, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
-
-
-def _km(metres: float | None) -> str:
-    return "-" if metres is None else f"{metres / 1000:.2f} km"
 
 
 if __name__ == "__main__":

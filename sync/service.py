@@ -14,6 +14,7 @@ from sync.analysis import analyze_activity, choose_plan
 from sync.bootstrap import App
 from sync.errors import FitFileError
 from sync.fitfile import read_activity
+from sync.formatting import iso
 from sync.rawstore import RawOrigin, sha256_of
 from sync.store.repository import Duplicate, StoredActivity
 
@@ -97,7 +98,7 @@ def ingest_bytes(
         file=file_name,
         source=source,
         activity=new_id,
-        start=_iso(act.start),
+        start=iso(act.start),
         sport=act.sport,
     )
     return IngestResult(file_name, "ingested", activity_id=new_id, activity=act)
@@ -175,7 +176,7 @@ class Status:
             "activities": self.activities,
             "pending": len(self.pending),
             "failed": self.failed,
-            "last_ingest": _iso(self.last_ingest),
+            "last_ingest": iso(self.last_ingest),
             "last_push": None,
             "garmin": "not-connected",
             "next_workout": None,
@@ -195,8 +196,7 @@ def status(app: App) -> Status:
         activities=count,
         pending=[p.name for p in pending_files(app.settings.inbox)],
         failed=[
-            {"file": f.file_name, "reason": f.reason or "", "at": _iso(f.at) or ""}
-            for f in failures
+            {"file": f.file_name, "reason": f.reason or "", "at": iso(f.at) or ""} for f in failures
         ],
         last_ingest=last,
         inbox=app.settings.inbox,
@@ -249,7 +249,3 @@ def rebuild(app: App) -> RebuildReport:
             uow.commit()
     logs.event("rebuilt", created=created, refreshed=refreshed, problems=len(problems))
     return RebuildReport(created, refreshed, problems)
-
-
-def _iso(when: datetime | None) -> str | None:
-    return when.strftime("%Y-%m-%dT%H:%M:%SZ") if when is not None else None

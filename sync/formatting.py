@@ -1,0 +1,22 @@
+"""How times, durations and distances are written, in JSON and for people."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+
+def iso(when: datetime | None) -> str | None:
+    """UTC as DESIGN's JSON writes it: YYYY-MM-DDTHH:MM:SSZ (None stays None)."""
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ") if when is not None else None
+
+
+def clock(seconds: float) -> str:
+    """Seconds as a watch shows them: 0:30, 4:30, 1:05:00."""
+    total = round(seconds)
+    h, rest = divmod(total, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+def km(metres: float | None) -> str:
+    return "-" if metres is None else f"{metres / 1000:.2f} km"
