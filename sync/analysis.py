@@ -43,18 +43,18 @@ def parse_plan(spec: str) -> Plan:
         raise BadInput(f"--plan: {exc}") from None
 
 
-def choose_plan(activity: Activity, given: Plan | None) -> Plan | None:
-    """The plan to match: the one given, else the workout recorded in the file.
-
-    The workout runback prescribed for the session's date joins this order once
-    decisions are stored (issue 5); until then a freestyle file without --plan is
-    reported as bouts only.
-    """
+def choose_plan(
+    activity: Activity, given: Plan | None, prescribed: Plan | None = None
+) -> Plan | None:
+    """The plan to match: the one given, else the workout recorded in the file, else the
+    workout runback prescribed for the session's date, else none (bouts only)."""
     if given is not None:
         return given
     if activity.workout_steps:
-        return plan_from_recorded(activity.workout_steps)
-    return None
+        recorded = plan_from_recorded(activity.workout_steps)
+        if recorded is not None:
+            return recorded
+    return prescribed
 
 
 def analyze_activity(activity: Activity, plan: Plan | None, settings: Settings) -> Match:
