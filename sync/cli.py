@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from sync.bootstrap import App
     from sync.settings import Settings
 
+from sync.cli_journal import add_parsers, cmd_profile, cmd_readiness, cmd_symptoms
 from sync.formatting import clock, iso, km
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
@@ -76,6 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: the workout recorded in the file)",
     )
     analyze.add_argument("--json", action="store_true")
+
+    add_parsers(sub, _date)
 
     status = sub.add_parser("status", help="what has been synced, what is waiting, what failed")
     status.add_argument("--json", action="store_true")
@@ -309,6 +312,9 @@ _COMMANDS = {
     "ingest": cmd_ingest,
     "activities": cmd_activities,
     "analyze": cmd_analyze,
+    "profile": cmd_profile,
+    "readiness": cmd_readiness,
+    "symptoms": cmd_symptoms,
     "status": cmd_status,
     "db": cmd_db,
     "worker": cmd_worker,

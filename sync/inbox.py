@@ -31,8 +31,12 @@ class Seen:
     since_s: float
 
 
+# FIT files are runs; CSV files are symptom journals (columns named like the options).
+INBOX_SUFFIXES = (".fit", ".csv")
+
+
 def pending_files(inbox: Path) -> list[Path]:
-    """FIT files waiting in the inbox (top level, not hidden, not half-downloaded)."""
+    """FIT and CSV files waiting in the inbox (top level, not hidden, not half-downloaded)."""
     if not inbox.is_dir():
         return []
     found = []
@@ -40,7 +44,7 @@ def pending_files(inbox: Path) -> list[Path]:
         name = entry.name
         if name.startswith(".") or name.lower().endswith(_PARTIAL_SUFFIXES):
             continue
-        if entry.is_file(follow_symlinks=False) and name.lower().endswith(".fit"):
+        if entry.is_file(follow_symlinks=False) and name.lower().endswith(INBOX_SUFFIXES):
             found.append(Path(entry.path))
     return sorted(found)
 
@@ -96,8 +100,11 @@ def wait_needed(memory: Mapping[str, Seen], now_s: float, stable_s: float) -> fl
 
 
 def take(app: App, path: Path) -> IngestResult:
-    """Ingest one inbox file, then archive or quarantine it."""
-    result = ingest_file(app, path, source="inbox")
+    """Ingest one inbox file (a run, or a symptom CSV), then archive or quarantine it."""
+    if path.suffix.lower() == ".csv":
+        result = _import_symptoms(app, path)
+    else:
+        result = ingest_file(app, path, source="inbox")
     if result.state == "rejected" and result.reason and result.reason.startswith("cannot read"):
         return result  # leave it where it is; the next pass tries again
     if result.ok:
@@ -107,7 +114,9 @@ def take(app: App, path: Path) -> IngestResult:
         moved = move_without_overwrite(path, app.settings.quarantine)
         note = moved.with_name(moved.name + ".reason.txt")
         write_private_atomic(note, f"{result.reason}\n".encode())
-        logs.event("quarantined", file=path.name, to=str(moved), reason=result.reason)
+        # A symptom file's reason may quote a symptom value: it stays in the note.
+        shown = result.reason if result.state != "refused-journal" else "see the .reason.txt note"
+        logs.event("quarantined", file=path.name, to=str(moved), reason=shown)
     return result
 
 
@@ -136,3 +145,22 @@ def move_without_overwrite(path: Path, folder: Path) -> Path:
             return target
         path.unlink()
         return target
+
+
+def _import_symptoms(app: App, path: Path) -> IngestResult:
+    """A symptom CSV is imported whole or not at all (then quarantined with the reason)."""
+    from sync.errors import BadInput
+    from sync.journal import import_csv
+
+    try:
+        report = import_csv(app, path, source="inbox")
+    except BadInput as exc:
+        with app.uow() as uow:
+            uow.repo.log_ingest(
+                at=app.clock(), file_name=path.name, source="inbox", state="rejected",
+                reason=str(exc),
+            )  # fmt: skip
+            uow.commit()
+        return IngestResult(path.name, "refused-journal", reason=str(exc))
+    reason = f"symptoms: {report.added} added, {report.already} already recorded"
+    return IngestResult(path.name, "imported", reason=reason)

@@ -22,14 +22,15 @@ from sync.store.repository import Duplicate, StoredActivity
 @dataclass(frozen=True)
 class IngestResult:
     file: str
-    state: str  # ingested | duplicate | rejected
+    # ingested | duplicate | rejected (FIT files); imported | refused-journal (symptom CSVs)
+    state: str
     activity_id: int | None = None
     reason: str | None = None
     activity: Activity | None = None
 
     @property
     def ok(self) -> bool:
-        return self.state != "rejected"
+        return self.state not in ("rejected", "refused-journal")
 
 
 def ingest_bytes(

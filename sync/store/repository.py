@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from rules.activity import Activity
 from sync.store import schema as s
+from sync.store.journal import JournalQueries
 from sync.store.matches import MatchQueries
 
 
@@ -47,11 +48,29 @@ class IngestLogEntry:
     activity_id: int | None
 
 
+_A = s.activity.c
+_ACTIVITY_SELECT = select(
+    _A.id,
+    _A.start_utc.label("start"),
+    _A.sport,
+    _A.sub_sport,
+    _A.source,
+    _A.file_name,
+    _A.sha256,
+    _A.timer_s,
+    _A.elapsed_s,
+    _A.distance_m,
+    _A.device_serial,
+    _A.time_created,
+    _A.workout_name,
+)
+
+
 class Duplicate(Exception):
     """Another transaction stored the same activity first (a unique constraint fired)."""
 
 
-class Repository(MatchQueries):
+class Repository(MatchQueries, JournalQueries):
     def __init__(self, conn: Connection, athlete_id: int) -> None:
         self.conn = conn
         self.athlete_id = athlete_id
@@ -133,28 +152,25 @@ class Repository(MatchQueries):
         ]
         self.conn.execute(insert(s.lap), rows)
 
-    def activities(self) -> list[StoredActivity]:
+    def activities(
+        self, *, since: datetime | None = None, until: datetime | None = None
+    ) -> list[StoredActivity]:
+        """Her activities in time order, optionally those starting in [since, until)."""
         a = s.activity.c
-        rows = self.conn.execute(
-            select(
-                a.id,
-                a.start_utc.label("start"),
-                a.sport,
-                a.sub_sport,
-                a.source,
-                a.file_name,
-                a.sha256,
-                a.timer_s,
-                a.elapsed_s,
-                a.distance_m,
-                a.device_serial,
-                a.time_created,
-                a.workout_name,
-            )
-            .where(a.athlete_id == self.athlete_id)
-            .order_by(a.start_utc, a.id)
-        )
+        query = _ACTIVITY_SELECT.where(a.athlete_id == self.athlete_id)
+        if since is not None:
+            query = query.where(a.start_utc >= since)
+        if until is not None:
+            query = query.where(a.start_utc < until)
+        rows = self.conn.execute(query.order_by(a.start_utc, a.id))
         return [StoredActivity(**row._mapping) for row in rows]
+
+    def activity(self, activity_id: int) -> StoredActivity | None:
+        a = s.activity.c
+        row = self.conn.execute(
+            _ACTIVITY_SELECT.where(a.athlete_id == self.athlete_id, a.id == activity_id)
+        ).first()
+        return StoredActivity(**row._mapping) if row is not None else None
 
     def laps(self, activity_id: int) -> list[dict[str, Any]]:
         rows = self.conn.execute(

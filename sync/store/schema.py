@@ -11,8 +11,10 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
+    Date,
     DateTime,
     Dialect,
     Float,
@@ -28,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.types import TypeDecorator
 
 # Bump together with a new file in sync/migrations/versions (a test checks they agree).
-SCHEMA_REVISION = "0002"
+SCHEMA_REVISION = "0003"
 
 SOURCES = ("inbox", "file", "garmin")
 INGEST_STATES = ("ingested", "duplicate", "rejected")
@@ -204,4 +206,76 @@ match_interval = Table(
     Column("avg_speed_mps", Float),
     UniqueConstraint("activity_id", "idx"),
     CheckConstraint("status IN ('done', 'short', 'missed', 'extra')", name="status"),
+)
+
+# --- her journal (issue 4): profile, clearances, readiness sittings, symptom entries.
+# Health data: never logged; the database file is owner-readable only.
+
+profile = Table(
+    "profile",
+    metadata,
+    Column("athlete_id", Integer, ForeignKey("athlete.id"), primary_key=True),
+    Column("birth_date", Date),
+    Column("delivery", String(16)),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    CheckConstraint("delivery IN ('vaginal', 'cesarean')", name="delivery"),
+)
+
+clearance = Table(
+    "clearance",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("athlete_id", Integer, ForeignKey("athlete.id"), nullable=False),
+    Column("cleared_on", Date, nullable=False),
+    Column("recorded_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("athlete_id", "cleared_on"),
+)
+
+readiness_log = Table(
+    "readiness_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("athlete_id", Integer, ForeignKey("athlete.id"), nullable=False),
+    Column("on_date", Date, nullable=False),
+    # Comma-separated item names, sorted (e.g. "bound,hop").
+    Column("passed", Text, nullable=False),
+    Column("failed", Text, nullable=False),
+    Column("symptoms", Text, nullable=False),
+    Column("recorded_at", UTCDateTime(), nullable=False),
+    Index("ix_readiness_log_athlete_on", "athlete_id", "on_date"),
+)
+
+symptom_entry = Table(
+    "symptom_entry",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("athlete_id", Integer, ForeignKey("athlete.id"), nullable=False),
+    Column("on_date", Date, nullable=False),
+    Column("activity_id", Integer, ForeignKey("activity.id", ondelete="SET NULL")),
+    Column("leak", String(8), nullable=False),
+    Column("leak_at_s", Integer),
+    Column("heaviness", Integer),
+    Column("pain", Integer),
+    Column("pain_next_day", Boolean, nullable=False),
+    Column("bleeding", Boolean, nullable=False),
+    Column("rpe", Integer),
+    Column("fatigue", Integer),
+    Column("breathing", String(8)),
+    Column("fluid_ml", Integer),
+    Column("slept_h", Float),
+    Column("note", Text),
+    # Where leaking started, derived from the stored match when the entry was recorded.
+    Column("leak_at_utc", UTCDateTime()),
+    Column("leak_interval", Integer),
+    Column("leak_run_number", Integer),
+    Column("leak_interval_kind", String(8)),
+    Column("leak_into_interval_s", Integer),
+    Column("leak_run_s_before", Integer),
+    Column("source", String(8), nullable=False),
+    # The same entry imported twice is one row: a hash of its values.
+    Column("entry_key", String(64), nullable=False),
+    Column("recorded_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("athlete_id", "entry_key"),
+    CheckConstraint("leak IN ('none', 'drops', 'leak')", name="leak"),
+    Index("ix_symptom_entry_athlete_on", "athlete_id", "on_date"),
 )

@@ -1,0 +1,275 @@
+"""Symptom entries and what they say about a session: red flags, reasons to step back,
+fatigue, where leaking started, and the trend against recent sessions.
+
+The thresholds follow the guidance: Goom, Donnelly & Brockwell (2019) list bleeding,
+pelvic heaviness or dragging, leaking and pain with running as reasons to stop and be
+assessed; the pain-monitoring model used in musculoskeletal rehabilitation (Silbernagel
+et al. 2007) accepts pain up to 2/10, asks to ease off between 3 and 5, and to stop at 5;
+Deering et al. (2024, BJSM consensus) ask that symptoms, not the calendar, lead. A
+configuration may make any threshold stricter, never looser.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from rules.activity import Pause
+from rules.bouts import Bout
+from rules.matching import IntervalResult
+
+LEAKS = ("none", "drops", "leak")
+BREATHING = ("easy", "ok", "hard")
+MAX_NOTE = 2000
+
+
+class EntryError(ValueError):
+    """A symptom entry value that cannot be right; `name` is the option/column it came from."""
+
+    def __init__(self, name: str, message: str) -> None:
+        self.name = name
+        self.message = message
+        super().__init__(f"{name}: {message}")
+
+
+@dataclass(frozen=True)
+class LeakPoint:
+    """Where leaking started: the step (row `interval_index`, from 1; `run_number` counts
+    run steps only), seconds into that step on the watch, and running seconds before it."""
+
+    at: datetime
+    interval_index: int | None
+    run_number: int | None
+    interval_kind: str | None
+    into_interval_s: int | None
+    run_s_before: int
+
+
+@dataclass(frozen=True)
+class SymptomEntry:
+    """How a session went, as she logged it. Ranges are checked here; `leak_at_s` is the
+    workout timer (pauses not counted)."""
+
+    on: date
+    leak: str
+    leak_at_s: int | None = None
+    heaviness: int | None = None
+    pain: int | None = None
+    pain_next_day: bool = False
+    bleeding: bool = False
+    rpe: int | None = None
+    fatigue: int | None = None
+    breathing: str | None = None
+    fluid_ml: int | None = None
+    slept_h: float | None = None
+    note: str | None = None
+    activity_id: int | None = None
+    leak_point: LeakPoint | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.leak not in LEAKS:
+            raise EntryError("leak", f"must be none, drops or leak, got '{self.leak}'")
+        if self.leak_at_s is not None:
+            if self.leak == "none":
+                raise EntryError("leak-at", "given, but --leak is none")
+            if self.leak_at_s < 0:
+                raise EntryError("leak-at", f"must not be negative, got {self.leak_at_s}")
+        _in_range("heaviness", self.heaviness, 0, 10)
+        _in_range("pain", self.pain, 0, 10)
+        _in_range("rpe", self.rpe, 1, 10)
+        _in_range("fatigue", self.fatigue, 0, 10)
+        _in_range("fluid-ml", self.fluid_ml, 0, 10_000)
+        _in_range("slept-h", self.slept_h, 0, 24)
+        if self.breathing is not None and self.breathing not in BREATHING:
+            raise EntryError("breathing", f"must be easy, ok or hard, got '{self.breathing}'")
+        if self.note is not None and len(self.note) > MAX_NOTE:
+            raise EntryError("note", f"is {len(self.note)} characters; at most {MAX_NOTE}")
+
+    @property
+    def leak_level(self) -> int:
+        return LEAKS.index(self.leak)
+
+
+def _in_range(name: str, value: float | None, low: float, high: float) -> None:
+    if value is not None and not low <= value <= high:
+        shown = f"{value:g}" if isinstance(value, float) else str(value)
+        raise EntryError(name, f"must be {low:g}-{high:g}, got {shown}")
+
+
+def timer_to_time(start: datetime, pauses: Sequence[Pause], timer_s: float) -> datetime:
+    """The moment the workout timer showed `timer_s` (timer pauses do not count)."""
+    at = start + timedelta(seconds=timer_s)
+    for pause in sorted(pauses, key=lambda p: p.start):
+        if pause.start < at:
+            at += pause.end - pause.start
+    return at
+
+
+def timer_between(pauses: Sequence[Pause], a: datetime, b: datetime) -> float:
+    """Timer seconds from `a` to `b`: wall time less the pauses inside."""
+    paused = sum(max((min(p.end, b) - max(p.start, a)).total_seconds(), 0.0) for p in pauses)
+    return max((b - a).total_seconds() - paused, 0.0)
+
+
+def link_leak(
+    leak_at_s: float,
+    start: datetime,
+    pauses: Sequence[Pause],
+    intervals: Sequence[IntervalResult],
+    bouts: Sequence[Bout],
+) -> LeakPoint:
+    """Tie a leak on the workout timer to the step she was in and the running before it."""
+    at = timer_to_time(start, pauses, leak_at_s)
+    run_before = sum(
+        max((min(b.end, at) - b.start).total_seconds(), 0.0) for b in bouts if b.kind == "run"
+    )
+    run_number = 0
+    for row in intervals:
+        if row.kind == "run":
+            run_number += 1
+        if row.start is not None and row.end is not None and row.start <= at < row.end:
+            return LeakPoint(
+                at=at,
+                interval_index=row.index,
+                run_number=run_number if row.kind == "run" else None,
+                interval_kind=row.kind,
+                into_interval_s=round(timer_between(pauses, row.start, at)),
+                run_s_before=round(run_before),
+            )
+    return LeakPoint(at, None, None, None, None, round(run_before))
+
+
+@dataclass(frozen=True)
+class SymptomThresholds:
+    """Defaults and their sources: config/runback.toml [symptoms]. Stricter only."""
+
+    red_flag_pain: int = 5  # pain at or above this is a red flag
+    red_flag_heaviness: int = 3  # pelvic heaviness at or above this is a red flag
+    step_back_pain: int = 2  # pain above this (and below the red flag) is a step back
+    high_rpe: int = 8  # effort at or above this is a fatigue sign
+    high_fatigue: int = 7  # fatigue at or above this is a fatigue sign
+    poor_sleep_h: float = 5.0  # less sleep than this the night before is a fatigue sign
+    trend_sessions: int = 3  # how many earlier sessions the trend compares against
+
+    def __post_init__(self) -> None:
+        # The guidance's limits: a setting may be lower (stricter), never higher.
+        if not 1 <= self.red_flag_pain <= 5:
+            raise ValueError(f"red_flag_pain may be 1..5 (stricter only), got {self.red_flag_pain}")
+        if not 1 <= self.red_flag_heaviness <= 3:
+            raise ValueError(
+                f"red_flag_heaviness may be 1..3 (stricter only), got {self.red_flag_heaviness}"
+            )
+        if not 0 <= self.step_back_pain <= min(2, self.red_flag_pain - 1):
+            raise ValueError(
+                "step_back_pain may be 0..2 and below red_flag_pain (stricter only), "
+                f"got {self.step_back_pain}"
+            )
+        if not 1 <= self.high_rpe <= 8:
+            raise ValueError(f"high_rpe may be 1..8 (stricter only), got {self.high_rpe}")
+        if not 1 <= self.high_fatigue <= 7:
+            raise ValueError(f"high_fatigue may be 1..7 (stricter only), got {self.high_fatigue}")
+        if not 5.0 <= self.poor_sleep_h <= 12.0:
+            raise ValueError(f"poor_sleep_h may be 5..12 (stricter only), got {self.poor_sleep_h}")
+        if not 1 <= self.trend_sessions <= 20:
+            raise ValueError(f"trend_sessions must be 1..20, got {self.trend_sessions}")
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """What one session's entry says. Flags are short words the rules and reports use."""
+
+    on: date
+    red_flags: tuple[str, ...]  # bleeding | pain | heaviness
+    step_back: tuple[str, ...]  # pain | pain-next-day | leak-earlier
+    fatigue: tuple[str, ...]  # rpe | fatigue | breathing | sleep
+    leak: LeakPoint | None
+    trend: str | None  # better | same | worse; None without earlier sessions
+    symptom_free: bool
+
+    @property
+    def leaked(self) -> bool:
+        return self.leak is not None
+
+
+def assess(
+    entry: SymptomEntry,
+    history: Sequence[SymptomEntry],
+    thresholds: SymptomThresholds | None = None,
+) -> Assessment:
+    """Assess `entry` against the entries before it (`history`, oldest first)."""
+    th = thresholds or SymptomThresholds()
+    red: list[str] = []
+    if entry.bleeding:
+        red.append("bleeding")
+    if entry.pain is not None and entry.pain >= th.red_flag_pain:
+        red.append("pain")
+    if entry.heaviness is not None and entry.heaviness >= th.red_flag_heaviness:
+        red.append("heaviness")
+    back: list[str] = []
+    if entry.pain is not None and th.step_back_pain < entry.pain < th.red_flag_pain:
+        back.append("pain")
+    if entry.pain_next_day:
+        back.append("pain-next-day")
+    previous_leak = next((e for e in reversed(history) if e.leak_point is not None), None)
+    if _earlier(entry.leak_point, previous_leak.leak_point if previous_leak else None):
+        back.append("leak-earlier")
+    tired: list[str] = []
+    if entry.rpe is not None and entry.rpe >= th.high_rpe:
+        tired.append("rpe")
+    if entry.fatigue is not None and entry.fatigue >= th.high_fatigue:
+        tired.append("fatigue")
+    if entry.breathing == "hard":
+        tired.append("breathing")
+    if entry.slept_h is not None and entry.slept_h < th.poor_sleep_h:
+        tired.append("sleep")
+    free = (
+        entry.leak == "none"
+        and not entry.bleeding
+        and not entry.pain_next_day
+        and (entry.heaviness or 0) == 0
+        and (entry.pain or 0) <= th.step_back_pain
+    )
+    return Assessment(
+        on=entry.on,
+        red_flags=tuple(red),
+        step_back=tuple(back),
+        fatigue=tuple(tired),
+        leak=entry.leak_point,
+        trend=_trend(entry, history[-th.trend_sessions :], "leak-earlier" in back),
+        symptom_free=free,
+    )
+
+
+def burden(entry: SymptomEntry) -> int:
+    """One number for how symptomatic a session was (higher is worse)."""
+    return (
+        2 * entry.leak_level
+        + (entry.heaviness or 0)
+        + (entry.pain or 0)
+        + (3 if entry.bleeding else 0)
+        + (1 if entry.pain_next_day else 0)
+    )
+
+
+def _trend(entry: SymptomEntry, recent: Sequence[SymptomEntry], leak_earlier: bool) -> str | None:
+    if not recent:
+        return None
+    if leak_earlier:
+        return "worse"
+    baseline = sum(burden(e) for e in recent) / len(recent)
+    now = burden(entry)
+    if now >= baseline + 1:
+        return "worse"
+    if now <= baseline - 1:
+        return "better"
+    return "same"
+
+
+def _earlier(now: LeakPoint | None, before: LeakPoint | None) -> bool:
+    """Leaking started earlier than last time (5 s of slack for reading the watch)."""
+    if now is None or before is None:
+        return False
+    if now.into_interval_s is not None and before.into_interval_s is not None:
+        return now.into_interval_s < before.into_interval_s - 5
+    return now.run_s_before < before.run_s_before - 5

@@ -1,0 +1,481 @@
+"""Use cases for her journal: profile, readiness test, symptom entries (one at a time or
+from a CSV file), and the views of them. Shared by the CLI and the worker.
+
+Values arrive as text (options or CSV cells) and are parsed in one place, so a bad value
+gets the same one-line reason whichever way it came, naming the option or column.
+Symptom details are health data: log lines say only that an entry was recorded.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from rules.profile import (
+    READINESS_SYMPTOMS,
+    Profile,
+    Readiness,
+    ReadinessLog,
+    parse_items,
+    readiness,
+)
+from rules.symptoms import EntryError, SymptomEntry, link_leak
+from rules.workout import SpecError, parse_duration
+from sync import logs
+from sync.bootstrap import App
+from sync.errors import BadInput
+from sync.formatting import clock
+from sync.store.repository import StoredActivity, UnitOfWork
+
+# The options of `runback symptoms log`, which are also the CSV columns.
+ENTRY_COLUMNS = (
+    "date", "activity", "leak", "leak-at", "heaviness", "pain", "pain-next-day", "bleeding",
+    "rpe", "fatigue", "breathing", "fluid-ml", "slept-h", "note",
+)  # fmt: skip
+_TRUE = {"yes", "y", "true", "1", "x"}
+_FALSE = {"no", "n", "false", "0", ""}
+MAX_BIRTH_AGE_DAYS = 10 * 366
+
+
+# --- profile and readiness ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProfileView:
+    profile: Profile | None
+    readiness: Readiness
+    today: date
+
+    def as_json(self) -> dict[str, Any]:
+        p = self.profile or Profile()
+        weeks = p.weeks_postpartum(self.today)
+        r = self.readiness
+        return {
+            "birth_date": _day(p.birth_date),
+            "delivery": p.delivery,
+            "weeks_postpartum": None if weeks is None else round(weeks, 1),
+            "clearances": [d.isoformat() for d in p.clearances],
+            "cleared": p.latest_clearance(self.today) is not None,
+            "readiness": {
+                "passed": r.passed,
+                "passed_on": _day(r.passed_on),
+                "items": r.items,
+                "missing": r.missing,
+                "strength": r.strength,
+            },
+        }
+
+
+def set_profile(
+    app: App,
+    *,
+    birth_date: date | None = None,
+    delivery: str | None = None,
+    cleared_on: date | None = None,
+) -> ProfileView:
+    if birth_date is None and delivery is None and cleared_on is None:
+        raise BadInput("profile set: give at least one of --birth-date, --delivery, --cleared-on")
+    today = app.today()
+    if birth_date is not None:
+        _not_future("--birth-date", birth_date, today)
+        if (today - birth_date).days > MAX_BIRTH_AGE_DAYS:
+            raise BadInput(
+                f"--birth-date: {birth_date} is more than 10 years ago "
+                "(it is the day the baby was born)"
+            )
+    if delivery is not None and delivery not in ("vaginal", "cesarean"):
+        raise BadInput(f"--delivery: must be vaginal or cesarean, got '{delivery}'")
+    with app.uow() as uow:
+        current = uow.repo.profile() or Profile()
+        born = birth_date or current.birth_date
+        if cleared_on is not None:
+            _not_future("--cleared-on", cleared_on, today)
+            if born is not None and cleared_on < born:
+                raise BadInput(
+                    f"--cleared-on: {cleared_on} is before the birth ({born}); "
+                    "a return-to-running clearance comes after it"
+                )
+        if born is not None and current.clearances and current.clearances[0] < born:
+            raise BadInput(
+                f"--birth-date: {born} is after the clearance of {current.clearances[0]}"
+            )
+        if birth_date is not None or delivery is not None:
+            uow.repo.set_profile(birth_date=birth_date, delivery=delivery, at=app.clock())
+        if cleared_on is not None:
+            uow.repo.add_clearance(cleared_on, app.clock())
+        uow.commit()
+    logs.event("profile-updated")
+    return profile_view(app)
+
+
+def profile_view(app: App) -> ProfileView:
+    with app.uow() as uow:
+        profile = uow.repo.profile()
+        sittings = uow.repo.readiness_logs()
+    return ProfileView(profile, readiness(sittings), app.today())
+
+
+def log_readiness(
+    app: App, on: date, passed: str | None, failed: str | None, symptoms: str | None
+) -> Readiness:
+    if not passed and not failed:
+        raise BadInput("readiness log: give --passed ITEMS, --failed ITEMS or both")
+    _not_future("--date", on, app.today())
+    try:
+        passed_items = parse_items(passed) if passed else frozenset()
+    except ValueError as exc:
+        raise BadInput(f"--passed: {exc}") from None
+    try:
+        failed_items = parse_items(failed) if failed else frozenset()
+    except ValueError as exc:
+        raise BadInput(f"--failed: {exc}") from None
+    found = frozenset(p.strip().lower() for p in (symptoms or "").split(",") if p.strip())
+    unknown = sorted(found - set(READINESS_SYMPTOMS))
+    if unknown:
+        raise BadInput(f"--symptoms: unknown '{unknown[0]}' (use {','.join(READINESS_SYMPTOMS)})")
+    try:
+        sitting = ReadinessLog(on, passed_items, failed_items, found)
+    except ValueError as exc:
+        raise BadInput(f"readiness log: {exc}") from None
+    with app.uow() as uow:
+        uow.repo.add_readiness(sitting, app.clock())
+        result = readiness(uow.repo.readiness_logs())
+        uow.commit()
+    logs.event("readiness-logged", passed=result.passed)
+    return result
+
+
+# --- symptom entries ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Recorded:
+    entry: SymptomEntry
+    entry_id: int
+    duplicate: bool
+    activity: StoredActivity | None
+
+
+def parse_fields(fields: Mapping[str, str | None], today: date) -> tuple[SymptomEntry, int | None]:
+    """Text values by option name -> an entry (date still to resolve) and an activity id.
+
+    Raises EntryError naming the option/column. A missing date means today.
+    """
+    unknown = sorted(set(fields) - set(ENTRY_COLUMNS))
+    if unknown:
+        raise EntryError(unknown[0], f"unknown (known: {', '.join(ENTRY_COLUMNS)})")
+    text = {k: (v.strip() if isinstance(v, str) else v) for k, v in fields.items()}
+    on = _parse_date("date", text.get("date")) if text.get("date") else today
+    activity = _parse_int("activity", text.get("activity"), 1, 2**31 - 1)
+    if text.get("date") and activity is not None:
+        raise EntryError("activity", "give --activity or --date, not both")
+    leak = (text.get("leak") or "").lower()
+    if not leak:
+        raise EntryError("leak", "is required (none, drops or leak)")
+    leak_at = None
+    if text.get("leak-at"):
+        try:
+            leak_at = parse_duration(str(text["leak-at"]))
+        except (SpecError, ValueError):
+            raise EntryError(
+                "leak-at", f"'{text['leak-at']}' is not a time on the watch (use M:SS)"
+            ) from None
+    entry = SymptomEntry(
+        on=on,
+        leak=leak,
+        leak_at_s=leak_at,
+        heaviness=_parse_int("heaviness", text.get("heaviness"), None, None),
+        pain=_parse_int("pain", text.get("pain"), None, None),
+        pain_next_day=_parse_bool("pain-next-day", text.get("pain-next-day")),
+        bleeding=_parse_bool("bleeding", text.get("bleeding")),
+        rpe=_parse_int("rpe", text.get("rpe"), None, None),
+        fatigue=_parse_int("fatigue", text.get("fatigue"), None, None),
+        breathing=(text.get("breathing") or "").lower() or None,
+        fluid_ml=_parse_int("fluid-ml", text.get("fluid-ml"), None, None),
+        slept_h=_parse_float("slept-h", text.get("slept-h")),
+        note=text.get("note") or None,
+    )
+    return entry, activity
+
+
+def resolve(
+    uow: UnitOfWork, entry: SymptomEntry, activity_id: int | None, app: App
+) -> tuple[SymptomEntry, StoredActivity | None]:
+    """Tie an entry to its run (the given id, else the last run of that local date) and,
+    through the stored match, to the step where leaking started."""
+    if activity_id is not None:
+        run = uow.repo.activity(activity_id)
+        if run is None:
+            raise EntryError("activity", f"no activity {activity_id} (see 'runback activities')")
+        entry = replace(entry, on=run.start.astimezone(app.settings.tz()).date())
+        _not_future_entry(entry.on, app.today())
+    else:
+        tz = app.settings.tz()
+        since = datetime.combine(entry.on, time(0), tz)
+        runs = uow.repo.activities(since=since, until=since + timedelta(days=1))
+        run = runs[-1] if runs else None
+    if run is None:
+        if entry.leak_at_s is not None:
+            raise EntryError(
+                "leak-at", f"there is no run on {entry.on} to place it in (a day entry has none)"
+            )
+        return replace(entry, activity_id=None), None
+    entry = replace(entry, activity_id=run.id)
+    if entry.leak_at_s is not None:
+        if entry.leak_at_s > run.timer_s:
+            raise EntryError(
+                "leak-at",
+                f"{clock(entry.leak_at_s)} is past the end of the run "
+                f"(activity {run.id}: {clock(run.timer_s)} on the timer)",
+            )
+        stored = uow.repo.match_of(run.id)
+        point = link_leak(
+            entry.leak_at_s,
+            run.start,
+            uow.repo.pauses(run.id),
+            stored.intervals if stored else (),
+            uow.repo.bouts(run.id),
+        )
+        entry = replace(entry, leak_point=point)
+    return entry, run
+
+
+def record_entry(app: App, fields: Mapping[str, str | None], source: str = "cli") -> Recorded:
+    """Validate, link and store one entry; the same entry twice is stored once."""
+    try:
+        entry, activity_id = parse_fields(fields, app.today())
+        _not_future_entry(entry.on, app.today())
+        with app.uow() as uow:
+            entry, run = resolve(uow, entry, activity_id, app)
+            key = entry_key(entry)
+            existing = uow.repo.entry_id_by_key(key)
+            if existing is not None:
+                return Recorded(entry, existing, True, run)
+            new_id = uow.repo.add_entry(entry, source=source, key=key, at=app.clock())
+            uow.commit()
+    except EntryError as exc:
+        raise BadInput(f"--{exc.name}: {exc.message}") from None
+    logs.event("symptoms-recorded", entry=new_id, source=source)
+    return Recorded(entry, new_id, False, run)
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    added: int
+    already: int
+    skipped: list[str]
+
+
+def import_csv(
+    app: App, path: Path, *, skip_bad: bool = False, source: str = "csv"
+) -> ImportReport:
+    """Import a symptom CSV (columns named like the options). All or nothing unless
+    `skip_bad`; rows already recorded are not added again."""
+    rows = read_csv(path)
+    today = app.today()
+    good: list[SymptomEntry] = []
+    skipped: list[str] = []
+    with app.uow() as uow:
+        for number, fields in rows:
+            try:
+                entry, activity_id = parse_fields(fields, today)
+                _not_future_entry(entry.on, today)
+                entry, _ = resolve(uow, entry, activity_id, app)
+            except EntryError as exc:
+                problem = f"{path.name} row {number}, column {exc.name}: {exc.message}"
+                if not skip_bad:
+                    raise BadInput(problem + " (nothing imported)") from None
+                skipped.append(problem)
+                continue
+            good.append(entry)
+        added = already = 0
+        seen: set[str] = set()
+        for entry in good:
+            key = entry_key(entry)
+            if key in seen or uow.repo.entry_id_by_key(key) is not None:
+                already += 1
+                continue
+            seen.add(key)
+            uow.repo.add_entry(entry, source=source, key=key, at=app.clock())
+            added += 1
+        uow.commit()
+    logs.event(
+        "symptoms-imported", file=path.name, added=added, already=already, skipped=len(skipped)
+    )
+    return ImportReport(added, already, skipped)
+
+
+def read_csv(path: Path) -> list[tuple[int, dict[str, str | None]]]:
+    """(spreadsheet row number, values by column) for each data row; the header is row 1."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise BadInput(f"{path}: no such file") from None
+    except OSError as exc:
+        raise BadInput(f"{path}: cannot read ({exc.strerror or exc})") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise BadInput(f"{path.name}: not UTF-8 text (save the sheet as CSV UTF-8)") from None
+    sample = text[:4096]
+    try:
+        dialect: Any = (
+            csv.Sniffer().sniff(sample, delimiters=",;\t") if sample.strip() else csv.excel
+        )
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text), dialect)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise BadInput(f"{path.name}: empty file (expected a header row)") from None
+    columns = [_column_name(h) for h in header]
+    unknown = [h for h, c in zip(header, columns, strict=True) if c not in ENTRY_COLUMNS]
+    if unknown:
+        raise BadInput(
+            f"{path.name} row 1: unknown column '{unknown[0]}' (known: {', '.join(ENTRY_COLUMNS)})"
+        )
+    if "leak" not in columns:
+        raise BadInput(f"{path.name} row 1: the column 'leak' is required")
+    rows: list[tuple[int, dict[str, str | None]]] = []
+    for number, values in enumerate(reader, start=2):
+        if not any(v.strip() for v in values):
+            continue
+        if len(values) > len(columns):
+            raise BadInput(
+                f"{path.name} row {number}: {len(values)} cells but {len(columns)} columns"
+            )
+        cells: dict[str, str | None] = dict(zip(columns, values, strict=False))
+        rows.append((number, cells))
+    return rows
+
+
+def _column_name(header: str) -> str:
+    return header.strip().lower().replace("_", "-").removeprefix("--")
+
+
+def entry_key(entry: SymptomEntry) -> str:
+    """The identity of an entry: the same values on the same run are the same entry."""
+    parts = [
+        entry.on.isoformat(), entry.activity_id, entry.leak, entry.leak_at_s, entry.heaviness,
+        entry.pain, entry.pain_next_day, entry.bleeding, entry.rpe, entry.fatigue,
+        entry.breathing, entry.fluid_ml, entry.slept_h, entry.note,
+    ]  # fmt: skip
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+# --- views -----------------------------------------------------------------------------------
+
+
+def entry_json(entry_id: int, entry: SymptomEntry, source: str) -> dict[str, Any]:
+    point = entry.leak_point
+    return {
+        "id": entry_id,
+        "date": entry.on.isoformat(),
+        "activity": entry.activity_id,
+        "leak": entry.leak,
+        "leak_at_s": entry.leak_at_s,
+        "heaviness": entry.heaviness,
+        "pain": entry.pain,
+        "pain_next_day": entry.pain_next_day,
+        "bleeding": entry.bleeding,
+        "rpe": entry.rpe,
+        "fatigue": entry.fatigue,
+        "breathing": entry.breathing,
+        "fluid_ml": entry.fluid_ml,
+        "slept_h": entry.slept_h,
+        "note": entry.note,
+        "source": source,
+        "leak_onset": None
+        if point is None
+        else {
+            "interval": point.interval_index,
+            "run_interval": point.run_number,
+            "interval_kind": point.interval_kind,
+            "into_interval_s": point.into_interval_s,
+            "run_s_before": point.run_s_before,
+        },
+    }
+
+
+def describe_leak(entry: SymptomEntry) -> str:
+    """'run interval 3 at 0:20 (1:20 of running before)' or ''."""
+    p = entry.leak_point
+    if p is None:
+        return ""
+    before = f"{clock(p.run_s_before)} of running before"
+    if p.interval_index is None or p.into_interval_s is None:
+        return f"at {clock(entry.leak_at_s or 0)} on the timer ({before})"
+    where = (
+        f"run interval {p.run_number}"
+        if p.run_number is not None
+        else f"step {p.interval_index} (walk)"
+    )
+    return f"{where} at {clock(p.into_interval_s)} ({before})"
+
+
+# --- small parsers ---------------------------------------------------------------------------
+
+
+def _parse_date(name: str, value: str | None) -> date:
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise EntryError(name, f"'{value}' is not a date (YYYY-MM-DD)") from None
+
+
+def _parse_int(name: str, value: str | None, low: int | None, high: int | None) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        raise EntryError(name, f"'{value}' is not a whole number") from None
+    if low is not None and high is not None and not low <= number <= high:
+        raise EntryError(name, f"must be {low}-{high}, got {number}")
+    return number
+
+
+def _parse_float(name: str, value: str | None) -> float | None:
+    if value is None or value == "":
+        return None
+    try:
+        return float(value.replace(",", "."))
+    except ValueError:
+        raise EntryError(name, f"'{value}' is not a number") from None
+
+
+def _parse_bool(name: str, value: str | bool | None) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = (value or "").strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise EntryError(name, f"'{value}' is not yes or no")
+
+
+def _not_future(option: str, day: date, today: date) -> None:
+    if day > today:
+        raise BadInput(f"{option}: {day} is in the future (today is {today})")
+
+
+def _not_future_entry(day: date, today: date) -> None:
+    if day > today:
+        raise EntryError("date", f"{day} is in the future (today is {today})")
+
+
+def _day(value: date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def entries_view(app: App) -> list[tuple[int, SymptomEntry, str]]:
+    with app.uow() as uow:
+        return [(e.id, e.entry, e.source) for e in uow.repo.entries()]

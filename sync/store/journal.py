@@ -1,0 +1,171 @@
+"""Queries for her journal: profile, clearances, readiness sittings, symptom entries.
+
+Rows come out as rules' own types (Profile, ReadinessLog, SymptomEntry).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import Connection, insert, select, update
+
+from rules.profile import Profile, ReadinessLog
+from rules.symptoms import LeakPoint, SymptomEntry
+from sync.store import schema as s
+
+
+@dataclass(frozen=True)
+class StoredEntry:
+    id: int
+    entry: SymptomEntry
+    source: str
+    recorded_at: datetime
+
+
+_ENTRY_FIELDS = (
+    "leak", "leak_at_s", "heaviness", "pain", "pain_next_day", "bleeding", "rpe", "fatigue",
+    "breathing", "fluid_ml", "slept_h", "note", "activity_id",
+)  # fmt: skip
+
+
+class JournalQueries:
+    conn: Connection
+    athlete_id: int
+
+    # --- profile ------------------------------------------------------------------------
+
+    def profile(self) -> Profile | None:
+        row = self.conn.execute(
+            select(s.profile.c.birth_date, s.profile.c.delivery).where(
+                s.profile.c.athlete_id == self.athlete_id
+            )
+        ).first()
+        clearances = tuple(
+            self.conn.execute(
+                select(s.clearance.c.cleared_on)
+                .where(s.clearance.c.athlete_id == self.athlete_id)
+                .order_by(s.clearance.c.cleared_on)
+            ).scalars()
+        )
+        if row is None and not clearances:
+            return None
+        birth, delivery = (row.birth_date, row.delivery) if row is not None else (None, None)
+        return Profile(birth, delivery, clearances)
+
+    def set_profile(self, *, birth_date: date | None, delivery: str | None, at: datetime) -> None:
+        """Set the given fields; the ones not given keep their value."""
+        values: dict[str, object] = {"updated_at": at}
+        if birth_date is not None:
+            values["birth_date"] = birth_date
+        if delivery is not None:
+            values["delivery"] = delivery
+        p = s.profile.c
+        exists = self.conn.execute(
+            select(p.athlete_id).where(p.athlete_id == self.athlete_id)
+        ).first()
+        if exists:
+            self.conn.execute(
+                update(s.profile).where(p.athlete_id == self.athlete_id).values(values)
+            )
+        else:
+            self.conn.execute(insert(s.profile).values(athlete_id=self.athlete_id, **values))
+
+    def add_clearance(self, cleared_on: date, at: datetime) -> bool:
+        """Record a clearance date; False when that date was already recorded."""
+        c = s.clearance.c
+        if self.conn.execute(
+            select(c.id).where(c.athlete_id == self.athlete_id, c.cleared_on == cleared_on)
+        ).first():
+            return False
+        self.conn.execute(
+            insert(s.clearance).values(
+                athlete_id=self.athlete_id, cleared_on=cleared_on, recorded_at=at
+            )
+        )
+        return True
+
+    # --- readiness ----------------------------------------------------------------------
+
+    def add_readiness(self, log: ReadinessLog, at: datetime) -> None:
+        self.conn.execute(
+            insert(s.readiness_log).values(
+                athlete_id=self.athlete_id,
+                on_date=log.on,
+                passed=",".join(sorted(log.passed)),
+                failed=",".join(sorted(log.failed)),
+                symptoms=",".join(sorted(log.symptoms)),
+                recorded_at=at,
+            )
+        )
+
+    def readiness_logs(self) -> list[ReadinessLog]:
+        r = s.readiness_log.c
+        rows = self.conn.execute(
+            select(r.on_date, r.passed, r.failed, r.symptoms)
+            .where(r.athlete_id == self.athlete_id)
+            .order_by(r.on_date, r.id)
+        )
+        return [
+            ReadinessLog(row.on_date, _set(row.passed), _set(row.failed), _set(row.symptoms))
+            for row in rows
+        ]
+
+    # --- symptom entries ----------------------------------------------------------------
+
+    def entry_id_by_key(self, key: str) -> int | None:
+        e = s.symptom_entry.c
+        return self.conn.execute(
+            select(e.id).where(e.athlete_id == self.athlete_id, e.entry_key == key)
+        ).scalar()
+
+    def add_entry(self, entry: SymptomEntry, *, source: str, key: str, at: datetime) -> int:
+        point = entry.leak_point
+        values = {name: getattr(entry, name) for name in _ENTRY_FIELDS} | {
+            "athlete_id": self.athlete_id,
+            "on_date": entry.on,
+            "leak_at_utc": point.at if point else None,
+            "leak_interval": point.interval_index if point else None,
+            "leak_run_number": point.run_number if point else None,
+            "leak_interval_kind": point.interval_kind if point else None,
+            "leak_into_interval_s": point.into_interval_s if point else None,
+            "leak_run_s_before": point.run_s_before if point else None,
+            "source": source,
+            "entry_key": key,
+            "recorded_at": at,
+        }
+        return int(
+            self.conn.execute(
+                insert(s.symptom_entry).values(values).returning(s.symptom_entry.c.id)
+            ).scalar_one()
+        )
+
+    def entries(self) -> list[StoredEntry]:
+        """Every entry, oldest first (by date, then as recorded)."""
+        e = s.symptom_entry.c
+        rows = self.conn.execute(
+            select(s.symptom_entry).where(e.athlete_id == self.athlete_id).order_by(e.on_date, e.id)
+        )
+        out = []
+        for row in rows:
+            point = None
+            if row.leak_at_utc is not None:
+                point = LeakPoint(
+                    at=row.leak_at_utc,
+                    interval_index=row.leak_interval,
+                    run_number=row.leak_run_number,
+                    interval_kind=row.leak_interval_kind,
+                    into_interval_s=row.leak_into_interval_s,
+                    run_s_before=row.leak_run_s_before or 0,
+                )
+            entry = SymptomEntry(
+                on=row.on_date,
+                **{name: getattr(row, name) for name in _ENTRY_FIELDS},
+                leak_point=point,
+            )
+            out.append(StoredEntry(row.id, entry, row.source, row.recorded_at))
+        return out
+
+
+def _set(text: str) -> frozenset[str]:
+    return frozenset(part for part in text.split(",") if part)
