@@ -186,6 +186,7 @@ class Assessment:
     leak: LeakPoint | None
     trend: str | None  # better | same | worse; None without earlier sessions
     symptom_free: bool
+    activity_id: int | None = None  # the run it is about; None for a day entry
 
     @property
     def leaked(self) -> bool:
@@ -238,6 +239,7 @@ def assess(
         leak=entry.leak_point,
         trend=_trend(entry, history[-th.trend_sessions :], "leak-earlier" in back),
         symptom_free=free,
+        activity_id=entry.activity_id,
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import tzinfo
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rules.activity import Activity
 from rules.bouts import detect
@@ -21,6 +21,9 @@ from sync.errors import BadInput, FitFileError
 from sync.fitfile import read_activity
 from sync.formatting import clock, iso, km
 from sync.settings import Settings
+
+if TYPE_CHECKING:
+    from sync.bootstrap import App
 
 PLAN_ORIGINS = {
     "option": "given with --plan",
@@ -62,8 +65,9 @@ def analyze_activity(activity: Activity, plan: Plan | None, settings: Settings) 
     return match(activity, plan, settings.detection, settings.matching, track=track)
 
 
-def analyze_file(path: Path, plan_spec: str | None, settings: Settings) -> Analysis:
+def analyze_file(app: App, path: Path, plan_spec: str | None) -> Analysis:
     """Read, detect and match one FIT file; bad input raises BadInput with the reason."""
+    settings = app.settings
     given = parse_plan(plan_spec) if plan_spec is not None else None
     try:
         data = path.read_bytes()
@@ -79,7 +83,13 @@ def analyze_file(path: Path, plan_spec: str | None, settings: Settings) -> Analy
         raise BadInput(f"{path}: {exc.reason}") from None
     if len(activity.columns) == 0:
         raise BadInput(f"{path}: no samples (the watch recorded no data points to analyse)")
-    plan = choose_plan(activity, given)
+    prescribed = None
+    if given is None and not activity.workout_steps:
+        from sync.planning import prescribed_plan
+
+        with app.uow() as uow:
+            prescribed = prescribed_plan(uow, activity.start.astimezone(settings.tz()).date())
+    plan = choose_plan(activity, given, prescribed)
     return Analysis(activity, analyze_activity(activity, plan, settings))
 
 

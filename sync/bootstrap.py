@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
 
+from rules.ladder import RulesConfig
 from sync import logs
 from sync.rawstore import RawStore
 from sync.settings import Settings
@@ -30,6 +31,7 @@ class App:
     engine: Engine
     athlete_id: int
     raw: RawStore
+    rules: RulesConfig = field(default_factory=RulesConfig)
     clock: Callable[[], datetime] = utc_now
 
     def uow(self) -> AbstractContextManager[UnitOfWork]:
@@ -55,6 +57,9 @@ def prepare_home(home: Path) -> None:
 
 
 def bootstrap(settings: Settings, *, log_to_stderr: bool = False) -> App:
+    from sync.rules_config import load_rules
+
+    rules = load_rules(settings.rules_file)
     prepare_home(settings.home)
     logs.configure(
         settings.logs,
@@ -66,4 +71,10 @@ def bootstrap(settings: Settings, *, log_to_stderr: bool = False) -> App:
     engine = make_engine(settings.db_url())
     migrate(engine)
     athlete_id = ensure_athlete(engine, settings.athlete, utc_now())
-    return App(settings=settings, engine=engine, athlete_id=athlete_id, raw=RawStore(settings.raw))
+    return App(
+        settings=settings,
+        engine=engine,
+        athlete_id=athlete_id,
+        raw=RawStore(settings.raw),
+        rules=rules,
+    )

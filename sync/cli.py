@@ -80,6 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_parsers(sub, _date)
 
+    plan = sub.add_parser("plan", help="the next session, and why")
+    plan.add_argument("--json", action="store_true")
+    plan.add_argument("--history", action="store_true", help="every decision so far, and why")
+
     status = sub.add_parser("status", help="what has been synced, what is waiting, what failed")
     status.add_argument("--json", action="store_true")
 
@@ -229,12 +233,45 @@ def cmd_activities(app: App, args: argparse.Namespace) -> int:
 def cmd_analyze(app: App, args: argparse.Namespace) -> int:
     from sync.analysis import analyze_file, as_json, as_text
 
-    analysis = analyze_file(args.file, args.plan, app.settings)
+    analysis = analyze_file(app, args.file, args.plan)
     if args.json:
         print(json.dumps(as_json(analysis), indent=2))
     else:
         print("\n".join(as_text(analysis, app.settings.tz())))
     return EXIT_OK
+
+
+def cmd_plan(app: App, args: argparse.Namespace) -> int:
+    from sync.planning import decision_json, history, refresh
+
+    if args.history:
+        past = history(app)
+        if args.json:
+            print(json.dumps([_past_json(d) for d in past], indent=2))
+            return EXIT_OK
+        if not past:
+            print("no decisions yet")
+        for d in past:
+            spec = d.spec or "no workout"
+            print(f"{d.made_for}  for {d.on}  {d.phase} L{d.level}: {spec}")
+            for reason in d.body["reasons"]:
+                print(f"    - {reason}")
+        return EXIT_OK
+    decision, _ = refresh(app)
+    body = decision_json(decision)
+    if args.json:
+        print(json.dumps(body, indent=2))
+        return EXIT_OK
+    w = body["workout"]
+    print(f"next session: {body['date']} ({body['phase']}, level {body['level']})")
+    print(f"workout:      {w['spec'] if w else 'none yet'}")
+    for reason in body["reasons"]:
+        print(f"  - {reason}")
+    return EXIT_OK
+
+
+def _past_json(d: Any) -> dict[str, Any]:
+    return {"made_on": d.made_for.isoformat(), "made_at": iso(d.made_at), **d.body}
 
 
 def cmd_status(app: App, args: argparse.Namespace) -> int:
@@ -250,7 +287,9 @@ def cmd_status(app: App, args: argparse.Namespace) -> int:
     print(f"inbox:        {body['inbox']} ({body['pending']} waiting)")
     print(f"database:     {body['database']}")
     print(f"garmin:       {body['garmin']}")
-    print(f"next workout: {body['next_workout'] or 'none yet'}")
+    nxt = body["next_workout"]
+    shown = f"{nxt['date']}  {nxt['spec']}" if nxt else "none yet"
+    print(f"next workout: {shown}")
     if st.failed:
         print("failed:")
         for f in st.failed:
@@ -312,6 +351,7 @@ _COMMANDS = {
     "ingest": cmd_ingest,
     "activities": cmd_activities,
     "analyze": cmd_analyze,
+    "plan": cmd_plan,
     "profile": cmd_profile,
     "readiness": cmd_readiness,
     "symptoms": cmd_symptoms,

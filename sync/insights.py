@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rules.patterns import Patterns, SessionFacts, patterns
-from rules.symptoms import Assessment, SymptomEntry, assess
+from rules.symptoms import Assessment, SymptomEntry, SymptomThresholds, assess
 from sync.bootstrap import App
+from sync.store.repository import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -17,22 +18,30 @@ class AssessedSession:
 
 
 def assessments(app: App) -> list[AssessedSession]:
-    """Every entry tied to a run, assessed against the run entries before it (oldest first).
-
-    When a run has several entries (a correction), the latest one speaks for it.
-    """
+    """Every entry assessed: run entries (the latest per run, a correction replacing the
+    one before) against the runs before them, then day entries, which count too (a red
+    flag on a day without a run still pauses running)."""
     with app.uow() as uow:
-        stored = uow.repo.entries()
+        return assessed(uow, app.rules.symptoms)
+
+
+def assessed(uow: UnitOfWork, thresholds: SymptomThresholds) -> list[AssessedSession]:
     latest: dict[int, tuple[int, SymptomEntry]] = {}
-    for e in stored:
-        if e.entry.activity_id is not None:
-            latest[e.entry.activity_id] = (e.id, e.entry)
-    ordered = sorted(latest.values(), key=lambda pair: (pair[1].on, pair[0]))
-    out = []
+    days: list[tuple[int, SymptomEntry]] = []
+    for stored in uow.repo.entries():
+        if stored.entry.activity_id is not None:
+            latest[stored.entry.activity_id] = (stored.id, stored.entry)
+        else:
+            days.append((stored.id, stored.entry))
+    runs = sorted(latest.values(), key=lambda pair: (pair[1].on, pair[0]))
+    out: list[AssessedSession] = []
     history: list[SymptomEntry] = []
-    for entry_id, entry in ordered:
-        out.append(AssessedSession(entry_id, entry, assess(entry, history, app.settings.symptoms)))
+    for entry_id, entry in runs:
+        out.append(AssessedSession(entry_id, entry, assess(entry, history, thresholds)))
         history.append(entry)
+    for entry_id, entry in days:
+        before = [e for e in history if e.on <= entry.on]
+        out.append(AssessedSession(entry_id, entry, assess(entry, before, thresholds)))
     return out
 
 

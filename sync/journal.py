@@ -111,6 +111,7 @@ def set_profile(
             uow.repo.add_clearance(cleared_on, app.clock())
         uow.commit()
     logs.event("profile-updated")
+    _decide_again(app)
     return profile_view(app)
 
 
@@ -148,6 +149,7 @@ def log_readiness(
         result = readiness(uow.repo.readiness_logs())
         uow.commit()
     logs.event("readiness-logged", passed=result.passed)
+    _decide_again(app)
     return result
 
 
@@ -262,6 +264,7 @@ def record_entry(app: App, fields: Mapping[str, str | None], source: str = "cli"
     except EntryError as exc:
         raise BadInput(f"--{exc.name}: {exc.message}") from None
     logs.event("symptoms-recorded", entry=new_id, source=source)
+    _decide_again(app)
     return Recorded(entry, new_id, False, run)
 
 
@@ -308,6 +311,8 @@ def import_csv(
     logs.event(
         "symptoms-imported", file=path.name, added=added, already=already, skipped=len(skipped)
     )
+    if added:
+        _decide_again(app)
     return ImportReport(added, already, skipped)
 
 
@@ -368,6 +373,13 @@ def entry_key(entry: SymptomEntry) -> str:
         entry.breathing, entry.fluid_ml, entry.slept_h, entry.note,
     ]  # fmt: skip
     return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def _decide_again(app: App) -> None:
+    """An input of the next decision changed: decide again (stored only if it differs)."""
+    from sync.planning import refresh
+
+    refresh(app)
 
 
 # --- views -----------------------------------------------------------------------------------

@@ -62,7 +62,7 @@ def ingest_bytes(
         logs.event("rejected", file=file_name, source=source, reason=exc.reason)
         return IngestResult(file_name, "rejected", reason=exc.reason)
 
-    session = analyze_activity(act, choose_plan(act, None), app.settings)
+    session = _match_at_ingest(app, act)
     try:
         with app.uow() as uow:
             same_run = uow.repo.activity_id_by_device(act.device_serial, act.time_created)
@@ -102,7 +102,19 @@ def ingest_bytes(
         start=iso(act.start),
         sport=act.sport,
     )
+    from sync.planning import refresh
+
+    refresh(app)
     return IngestResult(file_name, "ingested", activity_id=new_id, activity=act)
+
+
+def _match_at_ingest(app: App, act: Activity) -> Any:
+    """The run matched against the workout in the file, else the one prescribed that day."""
+    from sync.planning import prescribed_plan
+
+    with app.uow() as uow:
+        prescribed = prescribed_plan(uow, act.start.astimezone(app.settings.tz()).date())
+    return analyze_activity(act, choose_plan(act, None, prescribed), app.settings)
 
 
 def _duplicate(
@@ -171,6 +183,7 @@ class Status:
     last_ingest: datetime | None
     inbox: Path
     database: str
+    next_workout: dict[str, str] | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -180,7 +193,7 @@ class Status:
             "last_ingest": iso(self.last_ingest),
             "last_push": None,
             "garmin": "not-connected",
-            "next_workout": None,
+            "next_workout": self.next_workout,
             "inbox": str(self.inbox),
             "database": self.database,
         }
@@ -193,6 +206,7 @@ def status(app: App) -> Status:
         count = uow.repo.count_activities()
         last = uow.repo.last_ingest_at()
         failures = uow.repo.open_failures()
+        latest = uow.repo.latest_decision()
     return Status(
         activities=count,
         pending=[p.name for p in pending_files(app.settings.inbox)],
@@ -202,6 +216,11 @@ def status(app: App) -> Status:
         last_ingest=last,
         inbox=app.settings.inbox,
         database=app.settings.db_label(),
+        next_workout=(
+            {"date": latest.on.isoformat(), "spec": latest.spec}
+            if latest is not None and latest.spec is not None
+            else None
+        ),
     )
 
 
@@ -245,7 +264,7 @@ def rebuild(app: App) -> RebuildReport:
                     source_id=origin.source_id,
                 )
                 created += 1
-            session = analyze_activity(act, choose_plan(act, None), app.settings)
+            session = _match_at_ingest(app, act)
             uow.repo.save_session(activity_id, act.pauses, session, app.clock())
             uow.commit()
     logs.event("rebuilt", created=created, refreshed=refreshed, problems=len(problems))

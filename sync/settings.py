@@ -19,7 +19,6 @@ from pydantic_settings import (
 
 from rules.bouts import DetectionThresholds
 from rules.matching import MatchThresholds
-from rules.symptoms import SymptomThresholds
 from sync.errors import ConfigError
 
 
@@ -58,8 +57,8 @@ class Settings(BaseSettings):
     # dataclasses check their own bounds, so a bad value names its key here.
     detection: DetectionThresholds = Field(default_factory=DetectionThresholds)
     matching: MatchThresholds = Field(default_factory=MatchThresholds)
-    # Symptom thresholds: may be made stricter, never looser (SymptomThresholds refuses).
-    symptoms: SymptomThresholds = Field(default_factory=SymptomThresholds)
+    # A TOML file overriding config/rules.toml (the ladder, progression, safety, symptoms).
+    rules_file: Path | None = None
 
     @field_validator("timezone")
     @classmethod

@@ -29,6 +29,14 @@ class StoredMatch:
     matched_at: datetime
 
 
+@dataclass(frozen=True)
+class MatchSummary:
+    plan_spec: str | None
+    runs_planned: int
+    runs_done: int
+    runs_missed: int
+
+
 class MatchQueries:
     conn: Connection
     athlete_id: int
@@ -151,3 +159,35 @@ class MatchQueries:
             intervals=intervals,
             matched_at=row.matched_at,
         )
+
+    # --- bulk reads for deciding (one query each, whatever the number of runs) ----------
+
+    def run_seconds_by_activity(self) -> dict[int, int]:
+        b = s.bout.c
+        out: dict[int, int] = {}
+        rows = self.conn.execute(
+            select(b.activity_id, b.start_utc, b.end_utc).where(
+                b.athlete_id == self.athlete_id, b.kind == "run"
+            )
+        )
+        for activity_id, start, end in rows:
+            out[activity_id] = out.get(activity_id, 0) + round((end - start).total_seconds())
+        return out
+
+    def match_summaries(self) -> dict[int, MatchSummary]:
+        m, i = s.activity_match.c, s.match_interval.c
+        specs = dict(
+            self.conn.execute(
+                select(m.activity_id, m.plan_spec).where(m.athlete_id == self.athlete_id)
+            ).all()
+        )
+        counts: dict[int, list[int]] = {a: [0, 0, 0] for a in specs}
+        rows = self.conn.execute(
+            select(i.activity_id, i.status).where(i.athlete_id == self.athlete_id, i.kind == "run")
+        )
+        for activity_id, status in rows:
+            c = counts.setdefault(activity_id, [0, 0, 0])
+            c[0] += 1
+            c[1] += status == "done"
+            c[2] += status == "missed"
+        return {a: MatchSummary(specs.get(a), *counts.get(a, [0, 0, 0])) for a in specs}

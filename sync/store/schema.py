@@ -30,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.types import TypeDecorator
 
 # Bump together with a new file in sync/migrations/versions (a test checks they agree).
-SCHEMA_REVISION = "0003"
+SCHEMA_REVISION = "0004"
 
 SOURCES = ("inbox", "file", "garmin")
 INGEST_STATES = ("ingested", "duplicate", "rejected")
@@ -278,4 +278,25 @@ symptom_entry = Table(
     UniqueConstraint("athlete_id", "entry_key"),
     CheckConstraint("leak IN ('none', 'drops', 'leak')", name="leak"),
     Index("ix_symptom_entry_athlete_on", "athlete_id", "on_date"),
+)
+
+# --- decisions (issue 5): every decision for a next session, with the inputs it used, so
+# `runback plan --history` can say why each workout was given. The latest row is the
+# one to push.
+
+decision = Table(
+    "decision",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("athlete_id", Integer, ForeignKey("athlete.id"), nullable=False),
+    Column("made_at", UTCDateTime(), nullable=False),
+    Column("made_for", Date, nullable=False),  # the --today it was made on
+    Column("on_date", Date, nullable=False),  # the day of the session it prescribes
+    Column("phase", String(16), nullable=False),
+    Column("level", Integer, nullable=False),
+    Column("spec", Text),
+    Column("body", Text, nullable=False),  # DESIGN's plan JSON
+    Column("inputs", Text, nullable=False),  # what it was decided from (JSON)
+    Column("digest", String(64), nullable=False),  # hash of inputs + body
+    Index("ix_decision_athlete_on", "athlete_id", "on_date"),
 )

@@ -1,0 +1,185 @@
+"""Use cases for the next session: gather the inputs, let rules.progression decide,
+store the decision with what it was decided from, and show it (DESIGN's plan JSON).
+
+The decision is made again whenever an input changes (a run, a symptom entry, the
+profile, a readiness sitting) and whenever `runback plan` runs; a new row is stored only
+when the inputs or the decision differ from the latest one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from rules.ladder import RulesConfig
+from rules.plan import Plan, plan_from_items
+from rules.profile import readiness
+from rules.progression import Decision, SessionRecord, decide
+from rules.symptoms import Assessment
+from rules.workout import Item, Repeat, Step, parse
+from sync import logs
+from sync.bootstrap import App
+from sync.insights import assessed
+from sync.store.decisions import StoredDecision
+from sync.store.repository import UnitOfWork
+
+LIVE_PHASES = ("walk", "run-walk", "continuous")
+
+
+@dataclass(frozen=True)
+class Inputs:
+    profile: Any
+    readiness: Any
+    sessions: list[SessionRecord]
+    assessments: list[Assessment]
+
+
+def gather(app: App, uow: UnitOfWork) -> Inputs:
+    """Everything a decision needs, in a handful of queries."""
+    tz = app.settings.tz()
+    run_s = uow.repo.run_seconds_by_activity()
+    matches = uow.repo.match_summaries()
+    given = sorted(uow.repo.decisions(), key=lambda d: (d.on, d.id))
+    sessions = []
+    for act in uow.repo.activities():
+        day = act.start.astimezone(tz).date()
+        summary = matches.get(act.id)
+        spec = summary.plan_spec if summary else None
+        sessions.append(
+            SessionRecord(
+                day=day,
+                activity_id=act.id,
+                run_s=run_s.get(act.id, 0),
+                level=_level_of(given, app.rules, day, spec),
+                runs_planned=summary.runs_planned if summary else None,
+                runs_done=summary.runs_done if summary else None,
+                runs_missed=summary.runs_missed if summary else None,
+            )
+        )
+    return Inputs(
+        uow.repo.profile(),
+        readiness(uow.repo.readiness_logs()),
+        sessions,
+        [a.assessment for a in assessed(uow, app.rules.symptoms)],
+    )
+
+
+def _level_of(
+    given: list[StoredDecision], rules: RulesConfig, day: date, spec: str | None
+) -> int | None:
+    """The level she was on that day: the decision she followed, or the ladder level of
+    the workout she ran, or the level she had been given when she ran freestyle."""
+    before = [d for d in given if d.on <= day]
+    latest = before[-1] if before else None
+    if latest is not None and spec is not None and latest.spec == spec:
+        return latest.level
+    by_spec = rules.level_of_spec(spec)
+    if by_spec is not None:
+        return by_spec
+    if latest is not None and latest.phase in LIVE_PHASES:
+        return latest.level
+    return None
+
+
+def decision_json(decision: Decision) -> dict[str, Any]:
+    """DESIGN's plan contract."""
+    w = decision.workout
+    workout = None
+    if w is not None:
+        t = w.totals
+        workout = {
+            "name": w.name,
+            "spec": w.spec,
+            "total_s": t.total_s,
+            "run_s": t.run_s,
+            "longest_run_s": t.longest_run_s,
+            "steps": [_step_json(item) for item in w.steps],
+        }
+    return {
+        "date": decision.on.isoformat(),
+        "phase": decision.phase,
+        "level": decision.level,
+        "workout": workout,
+        "reasons": list(decision.reasons),
+        "flags": list(decision.flags),
+    }
+
+
+def _step_json(item: Item) -> dict[str, Any]:
+    if isinstance(item, Step):
+        return {"kind": item.kind, "duration_s": item.duration_s, "intensity": item.intensity}
+    assert isinstance(item, Repeat)
+    return {"repeat": item.count, "steps": [_step_json(s) for s in item.steps]}
+
+
+def _inputs_json(inputs: Inputs, today: Any) -> dict[str, Any]:
+    p = inputs.profile
+    return {
+        "today": today.isoformat(),
+        "birth_date": p.birth_date.isoformat() if p and p.birth_date else None,
+        "clearances": [d.isoformat() for d in p.clearances] if p else [],
+        "readiness_passed_on": inputs.readiness.passed_on.isoformat()
+        if inputs.readiness.passed_on
+        else None,
+        "sessions": [
+            {
+                "day": s.day.isoformat(),
+                "activity": s.activity_id,
+                "level": s.level,
+                "run_s": s.run_s,
+                "runs": [s.runs_done, s.runs_planned],
+            }
+            for s in inputs.sessions[-6:]
+        ],
+        "assessments": [
+            {
+                "on": a.on.isoformat(),
+                "activity": a.activity_id,
+                "red_flags": list(a.red_flags),
+                "step_back": list(a.step_back),
+                "fatigue": list(a.fatigue),
+                "trend": a.trend,
+                "leak_into_s": a.leak.into_interval_s if a.leak else None,
+            }
+            for a in inputs.assessments[-6:]
+        ],
+    }
+
+
+def refresh(app: App) -> tuple[Decision, bool]:
+    """Decide the next session now; store it when anything changed. (decision, stored?)"""
+    today = app.today()
+    with app.uow() as uow:
+        inputs = gather(app, uow)
+        decision = decide(
+            inputs.profile, inputs.readiness, inputs.sessions, inputs.assessments, today, app.rules
+        )
+        body = decision_json(decision)
+        context = _inputs_json(inputs, today)
+        digest = hashlib.sha256(json.dumps([body, context], sort_keys=True).encode()).hexdigest()
+        latest = uow.repo.latest_decision()
+        if latest is not None and latest.digest == digest:
+            return decision, False
+        uow.repo.add_decision(
+            made_at=app.clock(), made_for=today, body=body, inputs=context, digest=digest
+        )
+        uow.commit()
+    # What was decided, never why: the reasons may name symptoms.
+    logs.event("decided", date=body["date"], level=decision.level, phase=decision.phase)
+    return decision, True
+
+
+def history(app: App) -> list[StoredDecision]:
+    with app.uow() as uow:
+        return uow.repo.decisions()
+
+
+def prescribed_plan(uow: UnitOfWork, day: Any) -> Plan | None:
+    """The workout runback prescribed for `day`, as a plan to match a run against."""
+    given = uow.repo.decision_for(day)
+    if given is None or given.spec is None or given.phase not in (*LIVE_PHASES, "paused"):
+        return None
+    return plan_from_items(parse(given.spec), "prescribed")

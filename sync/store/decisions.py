@@ -1,0 +1,102 @@
+"""Queries for stored decisions."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, select
+
+from sync.store import schema as s
+
+
+@dataclass(frozen=True)
+class StoredDecision:
+    id: int
+    made_at: datetime
+    made_for: date
+    on: date
+    phase: str
+    level: int
+    spec: str | None
+    body: dict[str, Any]
+    inputs: dict[str, Any]
+    digest: str
+
+
+class DecisionQueries:
+    conn: Connection
+    athlete_id: int
+
+    def add_decision(
+        self,
+        *,
+        made_at: datetime,
+        made_for: date,
+        body: dict[str, Any],
+        inputs: dict[str, Any],
+        digest: str,
+    ) -> int:
+        workout = body.get("workout")
+        return int(
+            self.conn.execute(
+                insert(s.decision)
+                .values(
+                    athlete_id=self.athlete_id,
+                    made_at=made_at,
+                    made_for=made_for,
+                    on_date=date.fromisoformat(body["date"]),
+                    phase=body["phase"],
+                    level=body["level"],
+                    spec=workout["spec"] if workout else None,
+                    body=json.dumps(body, sort_keys=True),
+                    inputs=json.dumps(inputs, sort_keys=True),
+                    digest=digest,
+                )
+                .returning(s.decision.c.id)
+            ).scalar_one()
+        )
+
+    def decisions(self) -> list[StoredDecision]:
+        d = s.decision.c
+        rows = self.conn.execute(
+            select(s.decision).where(d.athlete_id == self.athlete_id).order_by(d.id)
+        )
+        return [_stored(row) for row in rows]
+
+    def latest_decision(self) -> StoredDecision | None:
+        d = s.decision.c
+        row = self.conn.execute(
+            select(s.decision).where(d.athlete_id == self.athlete_id).order_by(d.id.desc()).limit(1)
+        ).first()
+        return _stored(row) if row is not None else None
+
+    def decision_for(self, day: date, *, or_before: bool = False) -> StoredDecision | None:
+        """The latest decision that prescribed a session for `day` (what she was given);
+        with `or_before`, the latest prescribing `day` or an earlier day."""
+        d = s.decision.c
+        when = d.on_date <= day if or_before else d.on_date == day
+        row = self.conn.execute(
+            select(s.decision)
+            .where(d.athlete_id == self.athlete_id, when)
+            .order_by(d.on_date.desc(), d.id.desc())
+            .limit(1)
+        ).first()
+        return _stored(row) if row is not None else None
+
+
+def _stored(row: Any) -> StoredDecision:
+    return StoredDecision(
+        id=row.id,
+        made_at=row.made_at,
+        made_for=row.made_for,
+        on=row.on_date,
+        phase=row.phase,
+        level=row.level,
+        spec=row.spec,
+        body=json.loads(row.body),
+        inputs=json.loads(row.inputs),
+        digest=row.digest,
+    )
