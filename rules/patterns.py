@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import pandas as pd
-
 MIN_SESSIONS = 6
 MIN_GROUP = 2
 
@@ -109,6 +107,8 @@ def _pct(rate: float | None) -> str:
 
 def patterns(sessions: Sequence[SessionFacts]) -> Patterns:
     """Leak rate and onset by group, for each factor."""
+    import pandas as pd  # here, not at import: pandas drags in subprocess and urllib
+
     frame = pd.DataFrame(
         [
             {
