@@ -95,7 +95,28 @@ def decide(
             ],
             [f"leak-cap:{cap}s"],
         )  # fmt: skip
+    walked = _walk_went_badly(sessions, by_activity, rules)
+    if walked is not None:
+        return _walk_decision(sessions, by_activity, on, rules, [walked], ["hold:walk"])
     return _running_decision(sessions, by_activity, notes, on, rules, cap)
+
+
+def _walk_went_badly(
+    sessions: Sequence[SessionRecord], by_activity: dict[int, Assessment], rules: RulesConfig
+) -> str | None:
+    """Her latest session was a walk and symptoms were worse: no running yet."""
+    if not sessions:
+        return None
+    latest = sessions[-1]
+    if latest.level is None or latest.level >= rules.first_run_level:
+        return None
+    note = by_activity.get(latest.activity_id)
+    if note is None or not (note.step_back or note.trend == "worse" or note.red_flags):
+        return None
+    return (
+        f"Symptoms after the walk on {latest.day} were worse: keep walking until a walk "
+        "goes well, then running starts."
+    )
 
 
 # --- gates -----------------------------------------------------------------------------------
@@ -212,8 +233,10 @@ def _walk_decision(
     walks = [s for s in sessions if s.level is not None and s.level <= rules.top_walk_level]
     ran = any(s.level is not None and s.level >= rules.first_run_level for s in sessions)
     level = rules.top_walk_level if ran else (walks[-1].level or 0) if walks else 0
+    if "hold:walk" in flags and walks:
+        level = walks[-1].level or 0
     extra: list[str] = []
-    if walks and level < rules.top_walk_level:
+    if walks and level < rules.top_walk_level and "hold:walk" not in flags:
         ready, why = _ready_to_move_up(walks, by_activity, level, on, rules)
         if ready:
             level += 1
