@@ -329,6 +329,12 @@ def _respond(
 ) -> tuple[int, list[str], list[str]]:
     """Level, flags and reasons from the last run and its entry."""
     last = running[-1]
+    if "pain" in note.step_back or "pain-next-day" in note.step_back:
+        return (
+            level - 1,
+            ["down:pain"],
+            ["Down one level: pain above 2/10 (or pain the next day) says the load was too much."],
+        )
     if "leak-earlier" in note.step_back or note.trend == "worse":
         why = (
             "leaking started earlier than last time"
@@ -336,12 +342,6 @@ def _respond(
             else ("symptoms were worse than in recent sessions")
         )
         return level - 1, ["down:worse"], [f"Down one level: {why}."]
-    if "pain" in note.step_back or "pain-next-day" in note.step_back:
-        return (
-            level - 1,
-            ["down:pain"],
-            ["Down one level: pain above 2/10 (or pain the next day) says the load was too much."],
-        )
     if note.fatigue:
         signs = ", ".join(note.fatigue)
         return level, ["hold:fatigue"], [f"Level held: signs of fatigue ({signs}); recover first."]

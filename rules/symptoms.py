@@ -244,9 +244,14 @@ def assess(
 
 
 def burden(entry: SymptomEntry) -> int:
-    """One number for how symptomatic a session was (higher is worse)."""
+    """One number for how symptomatic a session was (higher is worse).
+
+    A leak placed in a run interval is left out: its onset is compared on its own
+    ("leaking earlier than last time"), and the leak cap answers it.
+    """
+    placed = entry.leak_point is not None and entry.leak_point.into_interval_s is not None
     return (
-        2 * entry.leak_level
+        (0 if placed else 2 * entry.leak_level)
         + (entry.heaviness or 0)
         + (entry.pain or 0)
         + (3 if entry.bleeding else 0)

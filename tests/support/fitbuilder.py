@@ -336,3 +336,59 @@ def three_hour_run(structured: bool = True) -> ActivitySpec:
         workout_name="Long" if structured else None,
         noise_seed=3,
     )
+
+
+def follow(
+    spec_text: str,
+    start: datetime,
+    *,
+    serial: int,
+    run_for: dict[int, int] | None = None,
+    structured: bool = True,
+) -> bytes:
+    """A session that follows a workout spec as the watch ran it: one lap per step with
+    its FIT step index, the workout recorded in the file (steps named Run/Walk as runback
+    writes them). `run_for` maps a run number (1-based) to the seconds she really ran of
+    it; she walks the rest of that step."""
+    from rules.workout import Repeat, Step, parse
+
+    steps: list[WorkoutStepSpec] = []
+    segments: list[Segment] = []
+
+    def layout(items: tuple[object, ...]) -> list[tuple[str, int, int]]:
+        rows: list[tuple[str, int, int]] = []
+        for item in items:
+            if isinstance(item, Step):
+                index = len(steps)
+                steps.append(WorkoutStepSpec(item.duration_s, item.intensity, item.kind.title()))
+                rows.append((item.kind, item.duration_s, index))
+            elif isinstance(item, Repeat):
+                first = len(steps)
+                inner = layout(item.steps)
+                steps.append(WorkoutStepSpec(repeat_from=first, repeat_count=item.count))
+                rows.extend(inner * item.count)
+        return rows
+
+    run_number = 0
+    for kind, seconds, index in layout(parse(spec_text)):
+        step_index = index if structured else None
+        if kind == "run":
+            run_number += 1
+            ran = (run_for or {}).get(run_number, seconds)
+            if ran > 0:
+                segments.append(Segment("run", ran, step_index, "active"))
+            if ran < seconds:
+                segments.append(
+                    Segment("walk", seconds - ran, step_index, "active", new_lap=ran == 0)
+                )
+        else:
+            segments.append(Segment("walk", seconds, step_index, "active"))
+    spec = ActivitySpec(
+        segments,
+        start=start,
+        serial=serial,
+        laps_per_segment=structured,
+        workout_name=f"runback {start:%Y-%m-%d}" if structured else None,
+        workout_steps=steps if structured else [],
+    )
+    return build_activity(spec)
