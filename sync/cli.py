@@ -84,6 +84,14 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--json", action="store_true")
     plan.add_argument("--history", action="store_true", help="every decision so far, and why")
 
+    push = sub.add_parser("push", help="send the next workout to the outbox, the watch, Garmin")
+    push.add_argument(
+        "--to",
+        choices=("outbox", "watch", "garmin", "all"),
+        help="default: the outbox, plus the watch and Garmin Connect when configured",
+    )
+    push.add_argument("--dry-run", action="store_true", help="say what would be sent")
+
     status = sub.add_parser("status", help="what has been synced, what is waiting, what failed")
     status.add_argument("--json", action="store_true")
 
@@ -274,6 +282,21 @@ def _past_json(d: Any) -> dict[str, Any]:
     return {"made_on": d.made_for.isoformat(), "made_at": iso(d.made_at), **d.body}
 
 
+def cmd_push(app: App, args: argparse.Namespace) -> int:
+    from sync.push import push
+
+    results = push(app, args.to, dry_run=args.dry_run)
+    failed = False
+    for r in results:
+        line = f"{r.target}: {r.state} {r.detail}".rstrip()
+        if r.state == "failed":
+            failed = True
+            print(line, file=sys.stderr)
+        else:
+            print(line)
+    return EXIT_FAILURE if failed else EXIT_OK
+
+
 def cmd_status(app: App, args: argparse.Namespace) -> int:
     from sync.service import status
 
@@ -284,6 +307,7 @@ def cmd_status(app: App, args: argparse.Namespace) -> int:
         return EXIT_OK
     print(f"activities:   {body['activities']}")
     print(f"last ingest:  {body['last_ingest'] or 'never'}")
+    print(f"last push:    {body['last_push'] or 'never'}")
     print(f"inbox:        {body['inbox']} ({body['pending']} waiting)")
     print(f"database:     {body['database']}")
     print(f"garmin:       {body['garmin']}")
@@ -353,6 +377,7 @@ _COMMANDS = {
     "analyze": cmd_analyze,
     "plan": cmd_plan,
     "profile": cmd_profile,
+    "push": cmd_push,
     "readiness": cmd_readiness,
     "symptoms": cmd_symptoms,
     "status": cmd_status,

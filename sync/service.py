@@ -184,6 +184,7 @@ class Status:
     inbox: Path
     database: str
     next_workout: dict[str, str] | None = None
+    last_push: datetime | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -191,7 +192,7 @@ class Status:
             "pending": len(self.pending),
             "failed": self.failed,
             "last_ingest": iso(self.last_ingest),
-            "last_push": None,
+            "last_push": iso(self.last_push),
             "garmin": "not-connected",
             "next_workout": self.next_workout,
             "inbox": str(self.inbox),
@@ -207,6 +208,7 @@ def status(app: App) -> Status:
         last = uow.repo.last_ingest_at()
         failures = uow.repo.open_failures()
         latest = uow.repo.latest_decision()
+        pushed = uow.repo.last_push_at()
     return Status(
         activities=count,
         pending=[p.name for p in pending_files(app.settings.inbox)],
@@ -216,6 +218,7 @@ def status(app: App) -> Status:
         last_ingest=last,
         inbox=app.settings.inbox,
         database=app.settings.db_label(),
+        last_push=pushed,
         next_workout=(
             {"date": latest.on.isoformat(), "spec": latest.spec}
             if latest is not None and latest.spec is not None

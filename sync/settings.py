@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     # dataclasses check their own bounds, so a bad value names its key here.
     detection: DetectionThresholds = Field(default_factory=DetectionThresholds)
     matching: MatchThresholds = Field(default_factory=MatchThresholds)
+    # A mounted watch (its root, holding GARMIN/): workouts are also written to
+    # GARMIN/NewFiles there. Watches that connect over MTP need an MTP mount first.
+    watch_dir: Path | None = None
     # A TOML file overriding config/rules.toml (the ladder, progression, safety, symptoms).
     rules_file: Path | None = None
 

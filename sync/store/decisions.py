@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, func, insert, select, update
 
 from sync.store import schema as s
 
@@ -85,6 +85,68 @@ class DecisionQueries:
             .limit(1)
         ).first()
         return _stored(row) if row is not None else None
+
+
+@dataclass(frozen=True)
+class PushRecord:
+    decision_id: int
+    target: str
+    on: date
+    state: str
+    detail: str | None
+    attempts: int
+    at: datetime
+
+
+class PushQueries:
+    conn: Connection
+    athlete_id: int
+
+    def push_of(self, decision_id: int, target: str) -> PushRecord | None:
+        p = s.push.c
+        row = self.conn.execute(
+            select(s.push).where(p.decision_id == decision_id, p.target == target)
+        ).first()
+        return _push(row) if row is not None else None
+
+    def record_push(
+        self, *, decision_id: int, target: str, on: date, state: str, detail: str | None,
+        at: datetime,
+    ) -> None:  # fmt: skip
+        """Remember how pushing a decision to a target ended (attempts are counted)."""
+        p = s.push.c
+        found = self.push_of(decision_id, target)
+        if found is None:
+            self.conn.execute(
+                insert(s.push).values(
+                    athlete_id=self.athlete_id,
+                    decision_id=decision_id,
+                    target=target,
+                    on_date=on,
+                    state=state,
+                    detail=detail,
+                    attempts=1,
+                    at=at,
+                )
+            )
+        else:
+            self.conn.execute(
+                update(s.push)
+                .where(p.decision_id == decision_id, p.target == target)
+                .values(state=state, detail=detail, attempts=found.attempts + 1, at=at)
+            )
+
+    def last_push_at(self) -> datetime | None:
+        p = s.push.c
+        return self.conn.execute(
+            select(func.max(p.at)).where(p.athlete_id == self.athlete_id, p.state == "done")
+        ).scalar()
+
+
+def _push(row: Any) -> PushRecord:
+    return PushRecord(
+        row.decision_id, row.target, row.on_date, row.state, row.detail, row.attempts, row.at
+    )
 
 
 def _stored(row: Any) -> StoredDecision:

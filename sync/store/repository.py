@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from rules.activity import Activity
 from sync.store import schema as s
-from sync.store.decisions import DecisionQueries
+from sync.store.decisions import DecisionQueries, PushQueries
 from sync.store.journal import JournalQueries
 from sync.store.matches import MatchQueries
 
@@ -71,7 +71,7 @@ class Duplicate(Exception):
     """Another transaction stored the same activity first (a unique constraint fired)."""
 
 
-class Repository(MatchQueries, JournalQueries, DecisionQueries):
+class Repository(MatchQueries, JournalQueries, DecisionQueries, PushQueries):
     def __init__(self, conn: Connection, athlete_id: int) -> None:
         self.conn = conn
         self.athlete_id = athlete_id

@@ -30,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.types import TypeDecorator
 
 # Bump together with a new file in sync/migrations/versions (a test checks they agree).
-SCHEMA_REVISION = "0004"
+SCHEMA_REVISION = "0005"
 
 SOURCES = ("inbox", "file", "garmin")
 INGEST_STATES = ("ingested", "duplicate", "rejected")
@@ -299,4 +299,22 @@ decision = Table(
     Column("inputs", Text, nullable=False),  # what it was decided from (JSON)
     Column("digest", String(64), nullable=False),  # hash of inputs + body
     Index("ix_decision_athlete_on", "athlete_id", "on_date"),
+)
+
+# --- pushes (issue 6): each decision sent to each target once; a row per attempt's end.
+
+push = Table(
+    "push",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("athlete_id", Integer, ForeignKey("athlete.id"), nullable=False),
+    Column("decision_id", Integer, ForeignKey("decision.id"), nullable=False),
+    Column("target", String(16), nullable=False),  # outbox | watch | garmin
+    Column("on_date", Date, nullable=False),
+    Column("state", String(16), nullable=False),  # done | failed
+    Column("detail", Text),  # where it went (a path, remote ids) or why it failed
+    Column("attempts", Integer, nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+    UniqueConstraint("decision_id", "target"),
+    CheckConstraint("state IN ('done', 'failed')", name="state"),
 )

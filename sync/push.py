@@ -1,0 +1,129 @@
+"""Use case: send the latest decision's workout where she can use it.
+
+Targets: `outbox` (RUNBACK_HOME/outbox, always), `watch` (GARMIN/NewFiles of the
+mounted watch in the `watch_dir` setting), `garmin` (Garmin Connect, when logged in).
+Each decision goes to each target once; a push that failed is tried again next time.
+Every attempt is a `pushed` or `push-failed` log line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from rules.workout import Workout, parse
+from sync import logs
+from sync.bootstrap import App
+from sync.errors import BadInput
+from sync.rawstore import write_private_atomic
+from sync.store.decisions import StoredDecision
+from sync.workout_fit import workout_file
+
+TARGETS = ("outbox", "watch", "garmin")
+
+
+@dataclass(frozen=True)
+class PushResult:
+    target: str
+    state: str  # pushed | already | failed | skipped | would-push
+    detail: str
+
+
+def default_targets(app: App) -> list[str]:
+    targets = ["outbox"]
+    if app.settings.watch_dir is not None:
+        targets.append("watch")
+    if garmin_configured(app):
+        targets.append("garmin")
+    return targets
+
+
+def garmin_configured(app: App) -> bool:
+    return (app.settings.home / "garmin" / "tokens.json").exists()
+
+
+def file_name(decision: StoredDecision) -> str:
+    return f"runback-{decision.on.isoformat()}.fit"
+
+
+def push(app: App, to: str | None = None, *, dry_run: bool = False) -> list[PushResult]:
+    """Push the latest decision to `to` (outbox, watch, garmin or all; default: outbox
+    plus whatever is configured)."""
+    from sync.planning import refresh
+
+    if to not in (None, "all", *TARGETS):
+        raise BadInput(f"--to: unknown target '{to}' (outbox, watch, garmin or all)")
+    refresh(app)
+    with app.uow() as uow:
+        decision = uow.repo.latest_decision()
+    if decision is None or decision.spec is None:
+        return [PushResult("outbox", "skipped", "no workout to push yet (see runback plan)")]
+    if to == "all":
+        targets = list(TARGETS)
+    elif to is None:
+        targets = default_targets(app)
+    else:
+        targets = [to]
+    workout = Workout(f"runback L{decision.level} {decision.on}", decision.on, parse(decision.spec))
+    return [_push_one(app, decision, workout, target, dry_run) for target in targets]
+
+
+def _push_one(
+    app: App, decision: StoredDecision, workout: Workout, target: str, dry_run: bool
+) -> PushResult:
+    with app.uow() as uow:
+        done = uow.repo.push_of(decision.id, target)
+    if done is not None and done.state == "done":
+        return PushResult(target, "already", done.detail or "")
+    if dry_run:
+        return PushResult(target, "would-push", f"{decision.on} {decision.spec}")
+    try:
+        detail = _deliver(app, decision, workout, target)
+        state = "done"
+    except PushFailed as exc:
+        detail, state = exc.reason, "failed"
+    with app.uow() as uow:
+        uow.repo.record_push(
+            decision_id=decision.id, target=target, on=decision.on, state=state,
+            detail=detail, at=app.clock(),
+        )  # fmt: skip
+        uow.commit()
+    if state == "done":
+        logs.event("pushed", target=target, date=decision.on.isoformat(), level=decision.level)
+        return PushResult(target, "pushed", detail)
+    logs.event("push-failed", target=target, date=decision.on.isoformat(), reason=detail)
+    return PushResult(target, "failed", detail)
+
+
+class PushFailed(Exception):
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+def _deliver(app: App, decision: StoredDecision, workout: Workout, target: str) -> str:
+    data = workout_file(workout, decision.level, app.clock())
+    if target == "outbox":
+        path = app.settings.outbox / file_name(decision)
+        write_private_atomic(path, data)
+        return str(path)
+    if target == "watch":
+        return str(_to_watch(app.settings.watch_dir, file_name(decision), data))
+    # Garmin Connect: only once she has logged in (runback garmin login saves tokens).
+    raise PushFailed("not connected to Garmin Connect: run 'runback garmin login' first")
+
+
+def _to_watch(watch_dir: Path | None, name: str, data: bytes) -> Path:
+    if watch_dir is None:
+        raise PushFailed("no watch configured (set watch_dir to the mounted watch)")
+    garmin = watch_dir / "GARMIN"
+    if not garmin.is_dir():
+        raise PushFailed(f"no watch mounted at {watch_dir} (no GARMIN folder there)")
+    folder = garmin / "NewFiles"
+    try:
+        folder.mkdir(exist_ok=True)
+        path = folder / name
+        write_private_atomic(path, data)
+    except OSError as exc:
+        raise PushFailed(f"cannot write to the watch: {exc.strerror or exc}") from None
+    return path

@@ -1,0 +1,90 @@
+"""Pushing the next workout: to the outbox and a mounted watch, once per decision, with
+failures kept and tried again."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from sync.bootstrap import App, bootstrap
+from sync.journal import log_readiness, set_profile
+from sync.push import push
+from sync.settings import load_settings
+
+TODAY = date(2026, 11, 2)
+
+
+@pytest.fixture
+def ready_app(
+    home: Path, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[App]:
+    for key in list(os.environ):
+        if key.startswith("RUNBACK_") and key != "RUNBACK_TEST_POSTGRES_URL":
+            monkeypatch.delenv(key)
+    settings = load_settings(
+        home=home,
+        database_url=None if db_url.startswith("sqlite") else db_url,
+        today=TODAY,
+        timezone="UTC",
+        watch_dir=tmp_path / "watch",
+    )
+    app = bootstrap(settings)
+    set_profile(app, birth_date=date(2026, 6, 1), cleared_on=date(2026, 11, 1))
+    log_readiness(app, date(2026, 11, 1), "all", None, None)
+    yield app
+    app.close()
+
+
+def test_the_workout_goes_to_the_outbox_once(ready_app: App) -> None:
+    [first] = push(ready_app, "outbox")
+    assert first.state == "pushed"
+    path = Path(first.detail)
+    assert path == ready_app.settings.outbox / "runback-2026-11-02.fit"
+    assert path.read_bytes()[8:12] == b".FIT"
+    [again] = push(ready_app, "outbox")
+    assert (again.state, again.detail) == ("already", first.detail)
+
+
+def test_an_unmounted_watch_fails_and_is_tried_again_once_mounted(ready_app: App) -> None:
+    [failed] = push(ready_app, "watch")
+    assert failed.state == "failed"
+    assert "no watch mounted at" in failed.detail
+    (ready_app.settings.watch_dir / "GARMIN").mkdir(parents=True)  # type: ignore[operator]
+    [done] = push(ready_app, "watch")
+    assert done.state == "pushed"
+    assert Path(done.detail).parent.name == "NewFiles"
+    with ready_app.uow() as uow:
+        decision = uow.repo.latest_decision()
+        assert decision is not None
+        record = uow.repo.push_of(decision.id, "watch")
+    assert record is not None
+    assert (record.state, record.attempts) == ("done", 2)
+
+
+def test_default_targets_and_a_dry_run_that_writes_nothing(ready_app: App) -> None:
+    results = push(ready_app, dry_run=True)
+    assert [(r.target, r.state) for r in results] == [
+        ("outbox", "would-push"),
+        ("watch", "would-push"),
+    ]
+    assert list(ready_app.settings.outbox.iterdir()) == []
+
+
+def test_garmin_without_a_login_fails_with_what_to_do(ready_app: App) -> None:
+    [result] = push(ready_app, "garmin")
+    assert result.state == "failed"
+    assert "runback garmin login" in result.detail
+
+
+def test_a_new_decision_is_pushed_again(ready_app: App) -> None:
+    push(ready_app, "outbox")
+    set_profile(ready_app, cleared_on=TODAY)  # a new input: decided again, stored anew
+    with ready_app.uow() as uow:
+        decisions = uow.repo.decisions()
+    assert len({d.digest for d in decisions}) == len(decisions)
+    [result] = push(ready_app, "outbox")
+    assert result.state == "pushed"
