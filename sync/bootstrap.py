@@ -8,6 +8,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -33,6 +34,8 @@ class App:
     raw: RawStore
     rules: RulesConfig = field(default_factory=RulesConfig)
     clock: Callable[[], datetime] = utc_now
+    # Makes the Garmin Connect gateway; None: the saved login (tests inject fakes here).
+    garmin: Callable[[], Any] | None = None
 
     def uow(self) -> AbstractContextManager[UnitOfWork]:
         return unit_of_work(self.engine, self.athlete_id)

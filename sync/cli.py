@@ -92,6 +92,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     push.add_argument("--dry-run", action="store_true", help="say what would be sent")
 
+    garmin = sub.add_parser("garmin", help="Garmin Connect: log in, pull runs, see the state")
+    g_sub = garmin.add_subparsers(dest="garmin_command", metavar="ACTION", parser_class=_Parser)
+    g_sub.required = True
+    g_sub.add_parser("login", help="log in once (email, password, MFA code); tokens are saved")
+    g_pull = g_sub.add_parser("pull", help="ingest runs uploaded since the last pull")
+    g_pull.add_argument("--since", type=_date, metavar="D", help="backfill from this date")
+    g_sub.add_parser("status", help="login state, back-off, last pull")
+
     status = sub.add_parser("status", help="what has been synced, what is waiting, what failed")
     status.add_argument("--json", action="store_true")
 
@@ -297,6 +305,54 @@ def cmd_push(app: App, args: argparse.Namespace) -> int:
     return EXIT_FAILURE if failed else EXIT_OK
 
 
+def cmd_garmin(app: App, args: argparse.Namespace) -> int:
+    from sync import garmin_sync
+
+    if args.garmin_command == "login":
+        import getpass
+
+        email = input("Garmin Connect email: ").strip()
+        password = getpass.getpass("Password (not stored): ")
+        garmin_sync.login(app, email, password, lambda: input("MFA code: ").strip())
+        print(f"logged in; tokens saved to {garmin_sync.token_file(app)} (owner-only)")
+        return EXIT_OK
+    if args.garmin_command == "pull":
+        from sync.progress import Progress
+
+        bar: Progress | None = None
+
+        def progress(n: int) -> None:
+            nonlocal bar
+            if n >= 0:
+                bar = Progress(n, "pull", enabled=not args.quiet)
+                bar.__enter__()
+            elif bar is not None:
+                bar.step()
+
+        try:
+            report = garmin_sync.pull(app, args.since, progress)
+        finally:
+            if bar is not None:
+                bar.__exit__(None, None, None)
+        for problem in report.rejected:
+            print(f"rejected {problem}", file=sys.stderr)
+        if report.note and not report.listed:
+            print(report.note, file=sys.stderr if "Garmin" in report.note else sys.stdout)
+        print(
+            f"pulled from Garmin Connect: {report.ingested} new, {report.duplicates} already "
+            f"stored, {len(report.rejected)} rejected ({report.listed} listed)"
+        )
+        return EXIT_FAILURE if report.note and "nothing new" not in report.note else EXIT_OK
+    st = garmin_sync.state_word(app)
+    with app.uow() as uow:
+        state = uow.repo.garmin_state()
+    print(f"garmin:     {st}")
+    print(f"last pull:  {iso(state.last_pull_at) if state and state.last_pull_at else 'never'}")
+    if state and state.backoff_until:
+        print(f"back-off:   until {iso(state.backoff_until)}")
+    return EXIT_OK
+
+
 def cmd_status(app: App, args: argparse.Namespace) -> int:
     from sync.service import status
 
@@ -376,6 +432,7 @@ _COMMANDS = {
     "activities": cmd_activities,
     "analyze": cmd_analyze,
     "plan": cmd_plan,
+    "garmin": cmd_garmin,
     "profile": cmd_profile,
     "push": cmd_push,
     "readiness": cmd_readiness,

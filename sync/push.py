@@ -39,7 +39,9 @@ def default_targets(app: App) -> list[str]:
 
 
 def garmin_configured(app: App) -> bool:
-    return (app.settings.home / "garmin" / "tokens.json").exists()
+    from sync.garmin_sync import connected
+
+    return connected(app) or app.garmin is not None
 
 
 def file_name(decision: StoredDecision) -> str:
@@ -109,8 +111,11 @@ def _deliver(app: App, decision: StoredDecision, workout: Workout, target: str) 
         return str(path)
     if target == "watch":
         return str(_to_watch(app.settings.watch_dir, file_name(decision), data))
-    # Garmin Connect: only once she has logged in (runback garmin login saves tokens).
-    raise PushFailed("not connected to Garmin Connect: run 'runback garmin login' first")
+    if not garmin_configured(app):
+        raise PushFailed("not connected to Garmin Connect: run 'runback garmin login' first")
+    from sync.garmin_sync import push_workout
+
+    return push_workout(app, decision, workout)
 
 
 def _to_watch(watch_dir: Path | None, name: str, data: bytes) -> Path:

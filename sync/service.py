@@ -185,6 +185,8 @@ class Status:
     database: str
     next_workout: dict[str, str] | None = None
     last_push: datetime | None = None
+    garmin: str = "not-connected"
+    last_pull: datetime | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -193,7 +195,8 @@ class Status:
             "failed": self.failed,
             "last_ingest": iso(self.last_ingest),
             "last_push": iso(self.last_push),
-            "garmin": "not-connected",
+            "garmin": self.garmin,
+            "last_pull": iso(self.last_pull),
             "next_workout": self.next_workout,
             "inbox": str(self.inbox),
             "database": self.database,
@@ -201,6 +204,7 @@ class Status:
 
 
 def status(app: App) -> Status:
+    from sync.garmin_sync import state_word
     from sync.inbox import pending_files
 
     with app.uow() as uow:
@@ -209,6 +213,7 @@ def status(app: App) -> Status:
         failures = uow.repo.open_failures()
         latest = uow.repo.latest_decision()
         pushed = uow.repo.last_push_at()
+        garmin_state = uow.repo.garmin_state()
     return Status(
         activities=count,
         pending=[p.name for p in pending_files(app.settings.inbox)],
@@ -219,6 +224,8 @@ def status(app: App) -> Status:
         inbox=app.settings.inbox,
         database=app.settings.db_label(),
         last_push=pushed,
+        garmin=state_word(app),
+        last_pull=garmin_state.last_pull_at if garmin_state else None,
         next_workout=(
             {"date": latest.on.isoformat(), "spec": latest.spec}
             if latest is not None and latest.spec is not None

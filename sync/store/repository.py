@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from rules.activity import Activity
 from sync.store import schema as s
 from sync.store.decisions import DecisionQueries, PushQueries
+from sync.store.garmin_state import GarminQueries
 from sync.store.journal import JournalQueries
 from sync.store.matches import MatchQueries
 
@@ -71,7 +72,7 @@ class Duplicate(Exception):
     """Another transaction stored the same activity first (a unique constraint fired)."""
 
 
-class Repository(MatchQueries, JournalQueries, DecisionQueries, PushQueries):
+class Repository(MatchQueries, JournalQueries, DecisionQueries, PushQueries, GarminQueries):
     def __init__(self, conn: Connection, athlete_id: int) -> None:
         self.conn = conn
         self.athlete_id = athlete_id

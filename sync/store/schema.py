@@ -30,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.types import TypeDecorator
 
 # Bump together with a new file in sync/migrations/versions (a test checks they agree).
-SCHEMA_REVISION = "0005"
+SCHEMA_REVISION = "0006"
 
 SOURCES = ("inbox", "file", "garmin")
 INGEST_STATES = ("ingested", "duplicate", "rejected")
@@ -317,4 +317,47 @@ push = Table(
     Column("at", UTCDateTime(), nullable=False),
     UniqueConstraint("decision_id", "target"),
     CheckConstraint("state IN ('done', 'failed')", name="state"),
+)
+
+# --- Garmin Connect (issue 6): the login and back-off state that must survive a restart,
+# what was pulled, and the workouts put on her calendar.
+
+garmin_state = Table(
+    "garmin_state",
+    metadata,
+    Column("athlete_id", Integer, ForeignKey("athlete.id"), primary_key=True),
+    Column("login", String(16), nullable=False),  # ok | login-needed
+    Column("backoff_until", UTCDateTime()),
+    Column("failures", Integer, nullable=False),
+    Column("last_pull_at", UTCDateTime()),
+    Column("pulled_through", Date),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+garmin_pulled = Table(
+    "garmin_pulled",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("athlete_id", Integer, ForeignKey("athlete.id"), nullable=False),
+    Column("remote_id", String(40), nullable=False),
+    Column("state", String(16), nullable=False),  # ingested | duplicate | rejected
+    Column("detail", Text),
+    Column("at", UTCDateTime(), nullable=False),
+    UniqueConstraint("athlete_id", "remote_id"),
+)
+
+garmin_workout = Table(
+    "garmin_workout",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("athlete_id", Integer, ForeignKey("athlete.id"), nullable=False),
+    Column("decision_id", Integer, ForeignKey("decision.id"), nullable=False),
+    Column("on_date", Date, nullable=False),
+    Column("name", String(80), nullable=False),
+    Column("workout_id", BigInteger),
+    Column("schedule_id", BigInteger),
+    # uploading -> uploaded -> scheduled; removed once a newer decision replaced it
+    Column("state", String(16), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+    UniqueConstraint("decision_id"),
 )

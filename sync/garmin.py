@@ -1,0 +1,366 @@
+"""The Garmin Connect gateway: the only module that sees garminconnect and its dicts.
+
+`Gateway` is what the rest of runback uses; `ConnectGateway` implements it over
+garminconnect (>= 0.3.2); `FakeGateway` (sync/garmin_fake.py) in memory, and both pass the
+same contract tests. Errors come out as four kinds a caller can act on: LoginNeeded,
+RateLimited (with Retry-After when Garmin said), Unavailable (5xx, timeouts, network),
+GarminError (anything else).
+
+Workout JSON is built here by hand (../shared/reference/garmin-workout-formats.md §2):
+time end conditions in seconds, repeats as RepeatGroupDTO with numberOfIterations and
+end condition {7, iterations}, one stepOrder counter over the whole tree, no target; the
+IDs are written explicitly because 0.3.2's typed constants for some of them are wrong.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from rules.workout import Item, Repeat, Step, Workout, flatten
+from sync.errors import RunbackError
+
+
+class GarminError(RunbackError):
+    """Garmin Connect answered something runback cannot use."""
+
+
+class LoginNeeded(GarminError):
+    """The saved login is gone or refused: `runback garmin login` again."""
+
+
+class RateLimited(GarminError):
+    def __init__(self, message: str, retry_after_s: float | None = None) -> None:
+        self.retry_after_s = retry_after_s
+        super().__init__(message)
+
+
+class Unavailable(GarminError):
+    """5xx, a timeout or no network: try again later."""
+
+
+@dataclass(frozen=True)
+class RemoteActivity:
+    activity_id: str
+    start: datetime  # UTC
+    sport: str  # running | walking | cycling | ...
+
+
+@dataclass(frozen=True)
+class CalendarEntry:
+    schedule_id: int
+    workout_id: int
+    day: date
+    title: str
+
+
+class Gateway(Protocol):
+    def activities(self, since: date, until: date) -> list[RemoteActivity]: ...
+    def original(self, activity_id: str) -> bytes: ...
+    def find_workout(self, name: str) -> int | None: ...
+    def upload_workout(self, workout: Workout, name: str) -> int: ...
+    def workout_steps(self, workout_id: int) -> tuple[Item, ...]: ...
+    def schedule(self, workout_id: int, day: date) -> int | None: ...
+    def calendar(self, day: date) -> list[CalendarEntry]: ...
+    def unschedule(self, schedule_id: int) -> None: ...
+    def delete_workout(self, workout_id: int) -> None: ...
+
+
+# --- workout JSON ------------------------------------------------------------------------------
+
+_STEP_TYPES = {"warmup": (1, "warmup"), "cooldown": (2, "cooldown"), "active": (3, "interval"),
+               "recovery": (4, "recovery")}  # fmt: skip
+_RUNNING = {"sportTypeId": 1, "sportTypeKey": "running"}
+_NO_TARGET = {"workoutTargetTypeId": 1, "workoutTargetTypeKey": "no.target"}
+
+
+def workout_json(workout: Workout, name: str) -> dict[str, Any]:
+    """Garmin Connect's workout JSON for a runback workout."""
+    order = iter(range(1, 10_000))
+    groups = iter(range(1, 10_000))
+
+    def steps(items: tuple[Item, ...], child_of: int | None) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for item in items:
+            if isinstance(item, Step):
+                type_id, type_key = _STEP_TYPES[item.intensity]
+                step: dict[str, Any] = {
+                    "type": "ExecutableStepDTO",
+                    "stepOrder": next(order),
+                    "stepType": {"stepTypeId": type_id, "stepTypeKey": type_key},
+                    "endCondition": {"conditionTypeId": 2, "conditionTypeKey": "time"},
+                    "endConditionValue": float(item.duration_s),
+                    "targetType": dict(_NO_TARGET),
+                    "description": item.kind.title(),
+                }
+                if child_of is not None:
+                    step["childStepId"] = child_of
+                out.append(step)
+            else:
+                assert isinstance(item, Repeat)
+                group_order, group_id = next(order), next(groups)
+                group: dict[str, Any] = {
+                    "type": "RepeatGroupDTO",
+                    "stepOrder": group_order,
+                    "stepType": {"stepTypeId": 6, "stepTypeKey": "repeat"},
+                    "childStepId": group_id,
+                    "numberOfIterations": item.count,
+                    "smartRepeat": False,
+                    "endCondition": {"conditionTypeId": 7, "conditionTypeKey": "iterations"},
+                    "endConditionValue": float(item.count),
+                    "workoutSteps": steps(item.steps, group_id),
+                }
+                out.append(group)
+        return out
+
+    total = sum(s.duration_s for s in flatten(workout.steps))
+    return {
+        "workoutName": name,
+        "sportType": dict(_RUNNING),
+        "estimatedDurationInSecs": total,
+        "workoutSegments": [
+            {
+                "segmentOrder": 1,
+                "sportType": dict(_RUNNING),
+                "workoutSteps": steps(workout.steps, None),
+            }
+        ],
+    }
+
+
+def steps_from_json(body: dict[str, Any]) -> tuple[Item, ...]:
+    """The step tree of a workout as Garmin stores it (to check what it kept)."""
+
+    def convert(raw: list[dict[str, Any]]) -> tuple[Item, ...]:
+        out: list[Item] = []
+        for step in sorted(raw, key=lambda s: s.get("stepOrder", 0)):
+            if step.get("type") == "RepeatGroupDTO":
+                count = step.get("numberOfIterations")
+                if not isinstance(count, int) or count < 1:
+                    raise GarminError(f"repeat group without numberOfIterations: {count!r}")
+                out.append(Repeat(count, convert(step.get("workoutSteps") or [])))
+                continue
+            condition = (step.get("endCondition") or {}).get("conditionTypeId")
+            if condition != 2:
+                raise GarminError(f"a step ends on condition {condition!r}, not time")
+            kind = "run" if (step.get("stepType") or {}).get("stepTypeId") == 3 else "walk"
+            if (step.get("description") or "").lower() in ("run", "walk"):
+                kind = step["description"].lower()
+            out.append(Step(kind, round(float(step.get("endConditionValue") or 0))))
+        return tuple(out)
+
+    segments = body.get("workoutSegments") or []
+    if not segments:
+        raise GarminError("the workout has no segments")
+    return convert(segments[0].get("workoutSteps") or [])
+
+
+# --- the real thing -----------------------------------------------------------------------
+
+_STATUS = re.compile(r"API Error (\d{3})")
+_RETRY_AFTER = re.compile(r"retry[- ]after[\"':= ]+(\d+(?:\.\d+)?)", re.IGNORECASE)
+
+
+def classify(exc: Exception, retry_after_s: float | None = None) -> GarminError:
+    """garminconnect's exception -> ours. It folds the HTTP status into the message;
+    a Retry-After seen on the response (see ConnectGateway) is passed in."""
+    import requests
+    from garminconnect import (
+        GarminConnectAuthenticationError,
+        GarminConnectConnectionError,
+        GarminConnectTooManyRequestsError,
+    )
+
+    text = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+    found = _STATUS.search(str(exc))
+    status = int(found[1]) if found else None
+    retry = _RETRY_AFTER.search(str(exc))
+    retry_after = (
+        retry_after_s if retry_after_s is not None else (float(retry[1]) if retry else None)
+    )
+    if isinstance(exc, GarminConnectTooManyRequestsError) or status == 429:
+        return RateLimited(f"Garmin Connect says too many requests ({text})", retry_after)
+    if isinstance(exc, GarminConnectAuthenticationError) or status in (401, 403):
+        return LoginNeeded(f"Garmin Connect refused the saved login ({text})")
+    if status is not None and status >= 500:
+        return Unavailable(f"Garmin Connect is failing ({text})")
+    if isinstance(exc, (requests.Timeout, requests.ConnectionError, TimeoutError, OSError)):
+        return Unavailable(f"cannot reach Garmin Connect ({type(exc).__name__})")
+    if isinstance(exc, GarminConnectConnectionError):
+        return GarminError(f"Garmin Connect: {text}")
+    return GarminError(f"Garmin Connect: {type(exc).__name__}: {text}")
+
+
+class ConnectGateway:
+    """The gateway over garminconnect. Tokens are saved owner-only after every call that
+    could have refreshed them; the password is never stored."""
+
+    def __init__(self, api: Any, token_file: Path) -> None:
+        self.api = api
+        self.token_file = token_file
+        self._saved = self._tokens()
+        self._retry_after: float | None = None
+        self._watch_responses()
+
+    def _watch_responses(self) -> None:
+        """garminconnect drops the response of a failed call (it raises with the status in
+        the text); a hook on each of its sessions keeps a 429's Retry-After for us."""
+        client: Any = getattr(self.api, "client", None)
+        make = getattr(client, "_fresh_api_session", None)
+        if client is None or make is None:
+            return
+
+        def fresh() -> Any:
+            session = make()
+            session.hooks["response"].append(self._remember)
+            return session
+
+        client._fresh_api_session = fresh
+
+    def _remember(self, response: Any, *args: Any, **kwargs: Any) -> None:
+        if getattr(response, "status_code", None) == 429:
+            self._retry_after = retry_after_seconds(response.headers.get("Retry-After"))
+
+    @classmethod
+    def from_tokens(cls, token_file: Path) -> ConnectGateway:
+        """Resume the saved login; never log in with a password here (no login loops)."""
+        if not token_file.exists():
+            raise LoginNeeded("not logged in to Garmin Connect: run 'runback garmin login'")
+        from garminconnect import Garmin
+
+        api = Garmin()
+        try:
+            api.login(tokenstore=str(token_file))
+        except Exception as exc:
+            raise classify(exc) from None
+        gateway = cls(api, token_file)
+        gateway._save_if_changed(force=True)
+        return gateway
+
+    @classmethod
+    def login(
+        cls, email: str, password: str, prompt_mfa: Callable[[], str], token_file: Path
+    ) -> ConnectGateway:
+        from garminconnect import Garmin
+
+        api = Garmin(email=email, password=password, prompt_mfa=prompt_mfa)
+        try:
+            api.login()
+        except Exception as exc:
+            raise classify(exc) from None
+        gateway = cls(api, token_file)
+        gateway._save_if_changed(force=True)
+        return gateway
+
+    def _tokens(self) -> str:
+        client = getattr(self.api, "client", None)
+        return str(client.dumps()) if client is not None else ""
+
+    def _save_if_changed(self, force: bool = False) -> None:
+        tokens = self._tokens()
+        if tokens and (force or tokens != self._saved):
+            from sync.rawstore import write_private_atomic
+
+            self.token_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            write_private_atomic(self.token_file, tokens.encode())
+            os.chmod(self.token_file, 0o600)
+            self._saved = tokens
+
+    def _call(self, fn: Callable[..., Any], *args: Any) -> Any:
+        self._retry_after = None
+        try:
+            return fn(*args)
+        except Exception as exc:
+            raise classify(exc, self._retry_after) from None
+        finally:
+            self._save_if_changed()
+
+    def activities(self, since: date, until: date) -> list[RemoteActivity]:
+        rows = self._call(
+            self.api.get_activities_by_date, since.isoformat(), until.isoformat(), None, "asc"
+        )
+        out = []
+        for row in rows or []:
+            try:
+                start = datetime.strptime(str(row["startTimeGMT"]), "%Y-%m-%d %H:%M:%S")
+                sport = str((row.get("activityType") or {}).get("typeKey") or "unknown")
+                out.append(RemoteActivity(str(row["activityId"]), start.replace(tzinfo=UTC), sport))
+            except (KeyError, ValueError, TypeError):
+                continue  # an entry without an id or a start cannot be pulled
+        return out
+
+    def original(self, activity_id: str) -> bytes:
+        from garminconnect import Garmin
+
+        data = self._call(
+            self.api.download_activity, activity_id, Garmin.ActivityDownloadFormat.ORIGINAL
+        )
+        return bytes(data)
+
+    def find_workout(self, name: str) -> int | None:
+        rows = self._call(self.api.get_workouts, 0, 100)
+        for row in rows or []:
+            if row.get("workoutName") == name and isinstance(row.get("workoutId"), int):
+                return int(row["workoutId"])
+        return None
+
+    def upload_workout(self, workout: Workout, name: str) -> int:
+        body = self._call(self.api.upload_workout, workout_json(workout, name))
+        workout_id = body.get("workoutId") if isinstance(body, dict) else None
+        if not isinstance(workout_id, int):
+            raise GarminError("Garmin Connect did not return a workoutId for the upload")
+        return workout_id
+
+    def workout_steps(self, workout_id: int) -> tuple[Item, ...]:
+        return steps_from_json(self._call(self.api.get_workout_by_id, workout_id))
+
+    def schedule(self, workout_id: int, day: date) -> int | None:
+        body = self._call(self.api.schedule_workout, workout_id, day.isoformat())
+        if isinstance(body, dict):
+            for key in ("workoutScheduleId", "scheduleId", "id"):
+                if isinstance(body.get(key), int):
+                    return int(body[key])
+        return None
+
+    def calendar(self, day: date) -> list[CalendarEntry]:
+        body = self._call(self.api.get_scheduled_workouts, day.year, day.month)
+        items = body.get("calendarItems", []) if isinstance(body, dict) else []
+        out = []
+        for item in items:
+            if item.get("itemType") != "workout" or item.get("date") != day.isoformat():
+                continue
+            if isinstance(item.get("id"), int) and isinstance(item.get("workoutId"), int):
+                out.append(
+                    CalendarEntry(item["id"], item["workoutId"], day, str(item.get("title", "")))
+                )
+        return out
+
+    def unschedule(self, schedule_id: int) -> None:
+        self._call(self.api.unschedule_workout, schedule_id)
+
+    def delete_workout(self, workout_id: int) -> None:
+        self._call(self.api.delete_workout, workout_id)
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """A Retry-After header (seconds, or an HTTP date) as seconds from now."""
+    if not value:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    from email.utils import parsedate_to_datetime
+
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max((when - datetime.now(UTC)).total_seconds(), 0.0)

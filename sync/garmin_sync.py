@@ -1,0 +1,343 @@
+"""Use cases with Garmin Connect: log in once, pull new runs, put the next workout on her
+calendar. Gather, decide, apply: the gateway gathers and applies; the rules here decide
+what to do with what it returned, and every state change is a committed row, so a crash
+at any point is picked up where it stopped.
+
+Faults: LoginNeeded -> state `login-needed` (status shows it; files keep flowing; no
+login is ever retried automatically); RateLimited -> back off (Retry-After when given,
+else doubling from a minute up to six hours), persisted so a restart does not hammer;
+Unavailable -> try again next time. Every attempt is one sync-status log line.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from rules.workout import Workout, format_spec
+from sync import logs
+from sync.bootstrap import App
+from sync.formatting import iso
+from sync.garmin import GarminError, Gateway, LoginNeeded, RateLimited, Unavailable
+from sync.store.decisions import StoredDecision
+
+MAX_BACKOFF_S = 6 * 3600
+FIRST_BACKOFF_S = 60
+MAX_ZIP_MEMBERS = 8
+MAX_FIT_BYTES = 50 * 1024 * 1024
+MAX_RATIO = 100
+SESSION_SPORTS = ("running", "walking")
+FIRST_PULL_DAYS = 30
+
+
+def token_file(app: App) -> Path:
+    return app.settings.home / "garmin" / "tokens.json"
+
+
+def connected(app: App) -> bool:
+    return token_file(app).exists()
+
+
+def gateway(app: App) -> Gateway:
+    """The gateway for this app: an injected one (tests), else the saved login."""
+    if app.garmin is not None:
+        made: Gateway = app.garmin()
+        return made
+    from sync.garmin import ConnectGateway
+
+    return ConnectGateway.from_tokens(token_file(app))
+
+
+def state_word(app: App) -> str:
+    """For status: not-connected | ok | login-needed | backing-off."""
+    if not connected(app) and app.garmin is None:
+        return "not-connected"
+    with app.uow() as uow:
+        state = uow.repo.garmin_state()
+    if state is None:
+        return "ok"
+    if state.login == "login-needed":
+        return "login-needed"
+    if state.backoff_until is not None and state.backoff_until > app.clock():
+        return "backing-off"
+    return "ok"
+
+
+# --- login ----------------------------------------------------------------------------
+
+
+def login(app: App, email: str, password: str, prompt_mfa: Callable[[], str]) -> None:
+    """Log in once; the tokens are saved owner-only, the password is not kept anywhere."""
+    from sync.garmin import ConnectGateway
+
+    try:
+        ConnectGateway.login(email, password, prompt_mfa, token_file(app))
+    except RateLimited as exc:
+        _back_off(app, exc)
+        raise
+    with app.uow() as uow:
+        uow.repo.set_garmin_state(app.clock(), login="ok", failures=0, backoff_until=None)
+        uow.commit()
+    logs.event("garmin-login", state="ok")
+
+
+# --- pull -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PullReport:
+    listed: int
+    ingested: int
+    duplicates: int
+    rejected: list[str]
+    note: str  # why nothing happened, if it did not
+
+
+def pull(
+    app: App, since: date | None = None, progress: Callable[[int], object] | None = None
+) -> PullReport:
+    """Fetch runs and walks uploaded since the last pull and ingest them like inbox files."""
+    from sync.service import ingest_bytes
+
+    waiting = _waiting(app)
+    if waiting:
+        return PullReport(0, 0, 0, [], waiting)
+    today = app.today()
+    with app.uow() as uow:
+        state = uow.repo.garmin_state()
+        seen = uow.repo.pulled_ids()
+    if since is None:
+        last = state.pulled_through if state else None
+        since = last - timedelta(days=1) if last else today - timedelta(days=FIRST_PULL_DAYS)
+    try:
+        gw = gateway(app)
+        listed = gw.activities(since, today)
+        todo = [a for a in listed if a.activity_id not in seen and _is_session(a.sport)]
+        if progress is not None:
+            progress(len(todo))
+        ingested = duplicates = 0
+        rejected: list[str] = []
+        for activity in todo:
+            data = gw.original(activity.activity_id)
+            name = f"garmin-{activity.activity_id}.fit"
+            try:
+                fit = fit_from_zip(data)
+            except ZipRefused as exc:
+                _record_pull(app, activity.activity_id, "rejected", exc.reason)
+                logs.event("rejected", file=name, source="garmin", reason=exc.reason)
+                rejected.append(f"{name}: {exc.reason}")
+                continue
+            result = ingest_bytes(
+                app, fit, file_name=name, source="garmin", source_id=activity.activity_id
+            )
+            _record_pull(app, activity.activity_id, result.state, result.reason)
+            if result.state == "ingested":
+                ingested += 1
+            elif result.state == "duplicate":
+                duplicates += 1
+            else:
+                rejected.append(f"{name}: {result.reason}")
+            if progress is not None:
+                progress(-1)
+    except GarminError as exc:
+        _fault(app, "pull", exc)
+        return PullReport(0, 0, 0, [], str(exc))
+    with app.uow() as uow:
+        uow.repo.set_garmin_state(
+            app.clock(), login="ok", failures=0, backoff_until=None,
+            last_pull_at=app.clock(), pulled_through=today,
+        )  # fmt: skip
+        uow.commit()
+    logs.event(
+        "garmin-pulled", since=since.isoformat(), listed=len(listed), new=len(todo),
+        ingested=ingested, duplicates=duplicates, rejected=len(rejected),
+    )  # fmt: skip
+    note = "" if todo else "nothing new on Garmin Connect"
+    return PullReport(len(listed), ingested, duplicates, rejected, note)
+
+
+def _is_session(sport: str) -> bool:
+    return any(word in sport for word in SESSION_SPORTS)
+
+
+def _record_pull(app: App, remote_id: str, state: str, detail: str | None) -> None:
+    with app.uow() as uow:
+        uow.repo.record_pulled(remote_id, state, detail, app.clock())
+        uow.commit()
+
+
+class ZipRefused(Exception):
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+def fit_from_zip(data: bytes) -> bytes:
+    """The FIT file inside Garmin's ORIGINAL download, refusing anything odd: not a zip, no
+    FIT, several files, nested archives, other files, or a member that would inflate past
+    50 MB or more than 100x (a zip bomb). A bare FIT (some accounts) is taken as it is."""
+    if data[8:12] == b".FIT":
+        return data
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise ZipRefused("the download is neither a zip nor a FIT file") from None
+    members = [m for m in archive.infolist() if not m.is_dir()]
+    if not members:
+        raise ZipRefused("the zip holds no files")
+    if len(members) > MAX_ZIP_MEMBERS:
+        raise ZipRefused(f"the zip holds {len(members)} files; expected one FIT file")
+    for member in members:
+        lower = member.filename.lower()
+        if lower.endswith((".zip", ".gz", ".7z", ".rar", ".tar")):
+            raise ZipRefused(f"the zip holds another archive ({member.filename})")
+        if not lower.endswith(".fit"):
+            raise ZipRefused(f"the zip holds a file that is not FIT ({member.filename})")
+    fits = members
+    if len(fits) > 1:
+        raise ZipRefused(f"the zip holds {len(fits)} FIT files; expected one")
+    member = fits[0]
+    if member.file_size > MAX_FIT_BYTES:
+        raise ZipRefused(f"{member.filename} would inflate to {member.file_size} bytes (zip bomb?)")
+    if member.compress_size and member.file_size / member.compress_size > MAX_RATIO:
+        raise ZipRefused(
+            f"{member.filename} compresses {member.file_size // member.compress_size}x (zip bomb?)"
+        )
+    with archive.open(member) as handle:
+        content = handle.read(MAX_FIT_BYTES + 1)
+    if len(content) > MAX_FIT_BYTES:
+        raise ZipRefused(f"{member.filename} inflates past {MAX_FIT_BYTES} bytes (zip bomb?)")
+    return content
+
+
+# --- push -----------------------------------------------------------------------------
+
+
+def push_workout(app: App, decision: StoredDecision, workout: Workout) -> str:
+    """Put the decision's workout on her calendar for its date, exactly once.
+
+    Steps, each committed: note the intent; replace whatever an older decision put on that
+    date (unschedule, delete); find the workout by its name (a retry after a crash between
+    upload and our commit) or upload it; read it back and compare; schedule it unless the
+    calendar already has it. A retry resumes from the last committed step.
+    """
+    from sync.push import PushFailed
+    from sync.workout_fit import short_name
+
+    waiting = _waiting(app)
+    if waiting:
+        raise PushFailed(waiting)
+    name = f"{short_name(workout, decision.level)} #{decision.id}"
+    now = app.clock
+    try:
+        gw = gateway(app)
+        with app.uow() as uow:
+            mine = uow.repo.calendar_workout_for(decision.id)
+            older = [w for w in uow.repo.calendar_workouts(decision.on)
+                     if w.decision_id != decision.id and w.state != "removed"]  # fmt: skip
+            if mine is None:
+                uow.repo.save_calendar_workout(
+                    decision_id=decision.id, on=decision.on, name=name, state="uploading", at=now()
+                )
+            uow.commit()
+        for old in older:
+            if old.schedule_id is not None:
+                gw.unschedule(old.schedule_id)
+            if old.workout_id is not None:
+                gw.delete_workout(old.workout_id)
+            with app.uow() as uow:
+                uow.repo.save_calendar_workout(
+                    decision_id=old.decision_id, on=old.on, name=old.name, state="removed",
+                    at=now(),
+                )  # fmt: skip
+                uow.commit()
+            logs.event("garmin-replaced", date=old.on.isoformat(), workout=old.workout_id)
+        with app.uow() as uow:
+            mine = uow.repo.calendar_workout_for(decision.id)
+        assert mine is not None
+        workout_id = mine.workout_id
+        if workout_id is None:
+            workout_id = gw.find_workout(name) or gw.upload_workout(workout, name)
+            _save(app, decision, name, "uploaded", workout_id, None)
+        kept = gw.workout_steps(workout_id)
+        if format_spec(kept) != workout.spec:
+            gw.delete_workout(workout_id)
+            _save(app, decision, name, "uploading", None, None)
+            raise GarminError(
+                f"Garmin Connect stored '{format_spec(kept)}' instead of '{workout.spec}'"
+            )
+        schedule_id = mine.schedule_id
+        if schedule_id is None:
+            on_calendar = [e for e in gw.calendar(decision.on) if e.workout_id == workout_id]
+            if on_calendar:
+                schedule_id = on_calendar[0].schedule_id
+            else:
+                schedule_id = gw.schedule(workout_id, decision.on)
+                if schedule_id is None:  # not in the answer: find it in the calendar
+                    found = [e for e in gw.calendar(decision.on) if e.workout_id == workout_id]
+                    schedule_id = found[0].schedule_id if found else None
+            _save(app, decision, name, "scheduled", workout_id, schedule_id)
+    except GarminError as exc:
+        _fault(app, "push", exc)
+        raise PushFailed(str(exc)) from None
+    return f"workout {workout_id} scheduled on {decision.on} (schedule {schedule_id})"
+
+
+def _save(
+    app: App, decision: StoredDecision, name: str, state: str,
+    workout_id: int | None, schedule_id: int | None,
+) -> None:  # fmt: skip
+    with app.uow() as uow:
+        uow.repo.save_calendar_workout(
+            decision_id=decision.id, on=decision.on, name=name, state=state, at=app.clock(),
+            workout_id=workout_id, schedule_id=schedule_id,
+        )  # fmt: skip
+        uow.commit()
+
+
+# --- faults ---------------------------------------------------------------------------
+
+
+def _waiting(app: App) -> str:
+    """Why Garmin must not be called now, or ''."""
+    with app.uow() as uow:
+        state = uow.repo.garmin_state()
+    if state is None:
+        return ""
+    if state.login == "login-needed":
+        return "Garmin Connect needs a new login: runback garmin login"
+    if state.backoff_until is not None and state.backoff_until > app.clock():
+        return f"backing off Garmin Connect until {iso(state.backoff_until)}"
+    return ""
+
+
+def _fault(app: App, what: str, exc: GarminError) -> None:
+    if isinstance(exc, LoginNeeded):
+        with app.uow() as uow:
+            uow.repo.set_garmin_state(app.clock(), login="login-needed")
+            uow.commit()
+        logs.event("garmin-login-needed", during=what)
+    elif isinstance(exc, RateLimited):
+        _back_off(app, exc)
+    elif isinstance(exc, Unavailable):
+        logs.event("garmin-unavailable", during=what, reason=str(exc))
+    else:
+        logs.event("garmin-error", during=what, reason=str(exc))
+
+
+def _back_off(app: App, exc: RateLimited) -> datetime:
+    with app.uow() as uow:
+        state = uow.repo.garmin_state()
+        failures = (state.failures if state else 0) + 1
+        delay = exc.retry_after_s
+        if delay is None:
+            delay = min(FIRST_BACKOFF_S * 2 ** (failures - 1), MAX_BACKOFF_S)
+        until = app.clock() + timedelta(seconds=min(delay, MAX_BACKOFF_S))
+        uow.repo.set_garmin_state(app.clock(), backoff_until=until, failures=failures)
+        uow.commit()
+    logs.event("garmin-backoff", until=iso(until), attempt=failures)
+    return until
