@@ -166,6 +166,17 @@ _STATUS = re.compile(r"API Error (\d{3})")
 _RETRY_AFTER = re.compile(r"retry[- ]after[\"':= ]+(\d+(?:\.\d+)?)", re.IGNORECASE)
 
 
+def quiet_library_logs() -> None:
+    """garminconnect logs failures with logger.exception: tracebacks on stderr that would
+    break the one-line-error promise and could echo request details. runback logs the
+    outcome of every call itself (sync-status lines), so the library's logs are dropped."""
+    import logging
+
+    library = logging.getLogger("garminconnect")
+    library.handlers[:] = [logging.NullHandler()]
+    library.propagate = False
+
+
 def classify(exc: Exception, retry_after_s: float | None = None) -> GarminError:
     """garminconnect's exception -> ours. It folds the HTTP status into the message;
     a Retry-After seen on the response (see ConnectGateway) is passed in."""
@@ -191,6 +202,8 @@ def classify(exc: Exception, retry_after_s: float | None = None) -> GarminError:
         return Unavailable(f"Garmin Connect is failing ({text})")
     if isinstance(exc, (requests.Timeout, requests.ConnectionError, TimeoutError, OSError)):
         return Unavailable(f"cannot reach Garmin Connect ({type(exc).__name__})")
+    if text.startswith("Connection error"):  # garminconnect's wrapper for network failures
+        return Unavailable(f"cannot reach Garmin Connect ({text})")
     if isinstance(exc, GarminConnectConnectionError):
         return GarminError(f"Garmin Connect: {text}")
     return GarminError(f"Garmin Connect: {type(exc).__name__}: {text}")
@@ -201,6 +214,7 @@ class ConnectGateway:
     could have refreshed them; the password is never stored."""
 
     def __init__(self, api: Any, token_file: Path) -> None:
+        quiet_library_logs()
         self.api = api
         self.token_file = token_file
         self._saved = self._tokens()
@@ -233,6 +247,7 @@ class ConnectGateway:
             raise LoginNeeded("not logged in to Garmin Connect: run 'runback garmin login'")
         from garminconnect import Garmin
 
+        quiet_library_logs()
         api = Garmin()
         try:
             api.login(tokenstore=str(token_file))
@@ -248,6 +263,7 @@ class ConnectGateway:
     ) -> ConnectGateway:
         from garminconnect import Garmin
 
+        quiet_library_logs()
         api = Garmin(email=email, password=password, prompt_mfa=prompt_mfa)
         try:
             api.login()
