@@ -387,3 +387,35 @@ def test_without_retry_after_the_back_off_doubles(app: App) -> None:
             uow.repo.set_garmin_state(app.clock(), backoff_until=None)  # time passes
             uow.commit()
     assert [round(w / 60) for w in waits] == [1, 2, 4]
+
+
+def test_login_saves_only_the_tokens_owner_only_and_never_the_password(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """garminconnect's SSO login is replaced at its entry: it sets tokens as it would."""
+    import garminconnect
+
+    from tests.support.connect_server import jwt
+
+    asked: list[str] = []
+
+    def fake_login(self: Any, tokenstore: str | None = None) -> tuple[None, None]:
+        asked.append(self.prompt_mfa())
+        self.client.di_token = jwt()
+        self.client.di_refresh_token = "refresh-9"
+        self.client.di_client_id = "GCM_ANDROID_DARK"
+        return None, None
+
+    monkeypatch.setattr(garminconnect.Garmin, "login", fake_login)
+    garmin_sync.login(app, "her@example.org", "pw-Secret-42", lambda: "123456")
+    tokens = garmin_sync.token_file(app)
+    assert stat.S_IMODE(tokens.stat().st_mode) == 0o600
+    saved = tokens.read_text()
+    assert "refresh-9" in saved
+    assert "pw-Secret-42" not in saved
+    assert "her@example.org" not in saved
+    assert asked == ["123456"]
+    log = (app.settings.logs / "runback.log").read_text()
+    assert "pw-Secret-42" not in log
+    assert "event=garmin-login" in log
+    assert status(app).as_json()["garmin"] == "ok"
