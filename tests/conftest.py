@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -71,16 +72,33 @@ def home(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def app(home: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+def make_app(
+    home: Path, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Callable[..., Any]]:
+    """Build an App on this test's database, with settings overridden (today, timezone...);
+    RUNBACK_* variables of the calling shell are ignored. Closed at teardown."""
     from sync.bootstrap import bootstrap
     from sync.settings import load_settings
 
     for key in list(os.environ):
         if key.startswith("RUNBACK_") and key != "RUNBACK_TEST_POSTGRES_URL":
             monkeypatch.delenv(key)
-    settings = load_settings(
-        home=home, database_url=None if db_url.startswith("sqlite") else db_url
-    )
-    application = bootstrap(settings)
-    yield application
-    application.close()
+    made: list[Any] = []
+
+    def build(**overrides: Any) -> Any:
+        settings = load_settings(
+            home=home,
+            database_url=None if db_url.startswith("sqlite") else db_url,
+            **overrides,
+        )
+        made.append(bootstrap(settings))
+        return made[-1]
+
+    yield build
+    for application in made:
+        application.close()
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Any]) -> Any:
+    return make_app()

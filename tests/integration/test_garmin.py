@@ -5,7 +5,6 @@ the network is blocked for every test here."""
 from __future__ import annotations
 
 import io
-import os
 import socket
 import stat
 import zipfile
@@ -25,7 +24,6 @@ from sync.garmin_fake import FakeGateway
 from sync.journal import log_readiness, set_profile
 from sync.push import push
 from sync.service import ingest_bytes, status
-from sync.settings import load_settings
 from tests.support.connect_server import ConnectServer, Fault, RefreshSeam, write_tokens
 from tests.support.fitbuilder import simple_run
 
@@ -211,19 +209,8 @@ def test_without_saved_tokens_there_is_no_password_login(tmp_path: Path) -> None
 
 
 @pytest.fixture
-def app(home: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[App]:
-    for key in list(os.environ):
-        if key.startswith("RUNBACK_") and key != "RUNBACK_TEST_POSTGRES_URL":
-            monkeypatch.delenv(key)
-    settings = load_settings(
-        home=home,
-        database_url=None if db_url.startswith("sqlite") else db_url,
-        today=TODAY,
-        timezone="UTC",
-    )
-    application = bootstrap(settings)
-    yield application
-    application.close()
+def app(make_app: Callable[..., App]) -> App:
+    return make_app(today=TODAY, timezone="UTC")
 
 
 def with_fake(app: App) -> FakeGateway:

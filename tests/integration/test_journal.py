@@ -4,19 +4,17 @@ and every validation error as one clear reason."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
 from sync import service
-from sync.bootstrap import App, bootstrap
+from sync.bootstrap import App
 from sync.errors import BadInput
 from sync.insights import assessments
 from sync.journal import import_csv, log_readiness, record_entry, set_profile
-from sync.settings import load_settings
 from tests.support.fitbuilder import (
     FIRST_LEVEL_STEPS,
     T0,
@@ -29,19 +27,8 @@ TODAY = date(2026, 11, 2)  # the day of the synthetic run (T0, 08:00 UTC)
 
 
 @pytest.fixture
-def japp(home: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[App]:
-    for key in list(os.environ):
-        if key.startswith("RUNBACK_") and key != "RUNBACK_TEST_POSTGRES_URL":
-            monkeypatch.delenv(key)
-    settings = load_settings(
-        home=home,
-        database_url=None if db_url.startswith("sqlite") else db_url,
-        today=TODAY,
-        timezone="Europe/Berlin",
-    )
-    application = bootstrap(settings)
-    yield application
-    application.close()
+def japp(make_app: Callable[..., App]) -> App:
+    return make_app(today=TODAY, timezone="Europe/Berlin")
 
 
 def level_one(app: App) -> int:

@@ -3,40 +3,25 @@ failures kept and tried again."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from sync.bootstrap import App, bootstrap
+from sync.bootstrap import App
 from sync.journal import log_readiness, set_profile
 from sync.push import push
-from sync.settings import load_settings
 
 TODAY = date(2026, 11, 2)
 
 
 @pytest.fixture
-def ready_app(
-    home: Path, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[App]:
-    for key in list(os.environ):
-        if key.startswith("RUNBACK_") and key != "RUNBACK_TEST_POSTGRES_URL":
-            monkeypatch.delenv(key)
-    settings = load_settings(
-        home=home,
-        database_url=None if db_url.startswith("sqlite") else db_url,
-        today=TODAY,
-        timezone="UTC",
-        watch_dir=tmp_path / "watch",
-    )
-    app = bootstrap(settings)
+def ready_app(make_app: Callable[..., App], tmp_path: Path) -> App:
+    app = make_app(today=TODAY, timezone="UTC", watch_dir=tmp_path / "watch")
     set_profile(app, birth_date=date(2026, 6, 1), cleared_on=date(2026, 11, 1))
     log_readiness(app, date(2026, 11, 1), "all", None, None)
-    yield app
-    app.close()
+    return app
 
 
 def test_the_workout_goes_to_the_outbox_once(ready_app: App) -> None:
