@@ -21,6 +21,7 @@ from sync.store.decisions import DecisionQueries, PushQueries
 from sync.store.garmin_state import GarminQueries
 from sync.store.journal import JournalQueries
 from sync.store.matches import MatchQueries
+from sync.store.work import WorkQueries
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,9 @@ class Duplicate(Exception):
     """Another transaction stored the same activity first (a unique constraint fired)."""
 
 
-class Repository(MatchQueries, JournalQueries, DecisionQueries, PushQueries, GarminQueries):
+class Repository(
+    MatchQueries, JournalQueries, DecisionQueries, PushQueries, GarminQueries, WorkQueries
+):
     def __init__(self, conn: Connection, athlete_id: int) -> None:
         self.conn = conn
         self.athlete_id = athlete_id

@@ -30,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.types import TypeDecorator
 
 # Bump together with a new file in sync/migrations/versions (a test checks they agree).
-SCHEMA_REVISION = "0006"
+SCHEMA_REVISION = "0007"
 
 SOURCES = ("inbox", "file", "garmin")
 INGEST_STATES = ("ingested", "duplicate", "rejected")
@@ -360,4 +360,28 @@ garmin_workout = Table(
     Column("state", String(16), nullable=False),
     Column("at", UTCDateTime(), nullable=False),
     UniqueConstraint("decision_id"),
+)
+
+# --- work items (issue 7): each file taken from the inbox is a row with a state, claimed
+# by one worker at a time (FOR UPDATE SKIP LOCKED on PostgreSQL), so a crash leaves every
+# item either done or to be retried, and two workers never take the same file.
+
+work_item = Table(
+    "work_item",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("athlete_id", Integer, ForeignKey("athlete.id"), nullable=False),
+    Column("kind", String(16), nullable=False),  # inbox
+    Column("key", String(400), nullable=False),  # file name | size | mtime
+    Column("file_name", String(255), nullable=False),
+    Column("state", String(16), nullable=False),  # pending | processing | done | failed
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UTCDateTime()),
+    Column("claimed_by", String(100)),
+    Column("claimed_at", UTCDateTime()),
+    Column("last_error", Text),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("athlete_id", "kind", "key"),
+    CheckConstraint("state IN ('pending', 'processing', 'done', 'failed')", name="state"),
+    Index("ix_work_item_athlete_state", "athlete_id", "state"),
 )
