@@ -9,7 +9,7 @@ from __future__ import annotations
 import errno
 import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,12 +65,14 @@ def decide_ready(
     previous: Mapping[str, Seen],
     now_s: float,
     stable_s: float,
+    closed: Collection[str] = (),
 ) -> tuple[list[str], dict[str, Seen]]:
     """Which files are ready, and what to remember for the next look. Pure.
 
     A file is ready once its size and modification time have been unchanged for
     `stable_s`: its mtime is at least that old, and it has not changed since the last
-    look (a copy that keeps the original mtime still changes size while it grows).
+    look (a copy that keeps the original mtime still changes size while it grows). A file
+    the filesystem reported closed after writing, or moved in, is ready at once.
     """
     ready: list[str] = []
     memory: dict[str, Seen] = {}
@@ -83,7 +85,7 @@ def decide_ready(
             seen = before
             changed = False
         quiet_for = now_s - mtime_ns / 1e9
-        if not changed and quiet_for >= stable_s:
+        if name in closed or (not changed and quiet_for >= stable_s):
             ready.append(name)
         else:
             memory[name] = seen
@@ -133,6 +135,10 @@ def move_without_overwrite(path: Path, folder: Path) -> Path:
         try:
             os.link(path, target)
         except FileExistsError:
+            if _same_file(path, target):
+                # A move cut short by a crash (linked, not yet unlinked): finish it.
+                path.unlink()
+                return target
             n += 1
             continue
         except OSError as exc:
@@ -164,3 +170,12 @@ def _import_symptoms(app: App, path: Path) -> IngestResult:
         return IngestResult(path.name, "refused-journal", reason=str(exc))
     reason = f"symptoms: {report.added} added, {report.already} already recorded"
     return IngestResult(path.name, "imported", reason=reason)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        if os.path.samefile(a, b):
+            return True
+        return a.stat().st_size == b.stat().st_size and a.read_bytes() == b.read_bytes()
+    except OSError:
+        return False

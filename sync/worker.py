@@ -1,6 +1,17 @@
-"""The worker: passes over the inbox until stopped (the scheduler issue replaces the loop).
+"""The worker: APScheduler 3.x jobs over one App, until SIGTERM/SIGINT.
 
-SIGTERM and SIGINT finish the file in hand, then exit 0.
+Jobs (registered at start from the settings, in APScheduler's in-memory job store: its
+documentation says a job store is never to be shared between schedulers; what must
+survive lives in runback's own tables): `inbox` (every inbox_scan_s, and at once when
+watchdog reports a file closed after writing or moved in), `process` (decide and push the
+latest decision when it changed), `garmin-pull` (every garmin_pull_min when logged in).
+Coalescing on, one instance per job, one executor thread, a misfire grace time.
+
+Each inbox file becomes a work item row, claimed by one worker at a time (FOR UPDATE SKIP
+LOCKED on PostgreSQL; on SQLite a lock file keeps a second worker out). A crash leaves an
+item processing; it is taken again after a restart (claims of dead workers on this host
+are released at start) or once its lease runs out, and ingest is idempotent, so nothing is
+lost and nothing is stored twice.
 """
 
 from __future__ import annotations
@@ -8,11 +19,14 @@ from __future__ import annotations
 import fcntl
 import os
 import signal
+import socket
 import threading
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from types import FrameType
-from typing import IO
+from typing import IO, Any
 
 from sync import logs
 from sync.bootstrap import App
@@ -20,64 +34,258 @@ from sync.errors import RunbackError
 from sync.inbox import Seen, decide_ready, observe, pending_files, take, wait_needed
 from sync.service import IngestResult
 
+WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
+LEASE_S = 300  # a claim older than this belongs to a worker that died elsewhere
+RETRY_S = 30  # an unreadable file is tried again after this long
+MAX_ATTEMPTS = 5
+PROCESS_EVERY_S = 30
+
 
 class WorkerBusy(RunbackError):
     """Another worker holds this home's lock (SQLite allows one worker)."""
 
 
-class InboxPass:
-    """Remembers what it saw between passes, so that growing files wait."""
+class ClosedFiles:
+    """Names the filesystem reported closed-after-write or moved into the inbox."""
 
-    def __init__(self, app: App, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self) -> None:
+        self._names: set[str] = set()
+        self._lock = threading.Lock()
+
+    def add(self, name: str) -> None:
+        with self._lock:
+            self._names.add(name)
+
+    def drain(self) -> set[str]:
+        with self._lock:
+            names, self._names = self._names, set()
+        return names
+
+
+class InboxPass:
+    """Gather (list and settle the files), enqueue them as work items, then claim and take
+    them one by one until none is left or the worker is asked to stop."""
+
+    def __init__(
+        self, app: App, clock: Callable[[], float] = time.time, closed: ClosedFiles | None = None
+    ) -> None:
         self.app = app
         self.clock = clock
+        self.closed = closed
         self.memory: dict[str, Seen] = {}
 
     def run(self, stop: threading.Event) -> list[IngestResult]:
         inbox = self.app.settings.inbox
         current = observe(pending_files(inbox))
+        flagged = self.closed.drain() if self.closed else set()
         ready, self.memory = decide_ready(
-            current, self.memory, self.clock(), self.app.settings.inbox_stable_s
+            current, self.memory, self.clock(), self.app.settings.inbox_stable_s, flagged
         )
+        now = self.app.clock()
+        with self.app.uow() as uow:
+            for name in ready:
+                size, mtime_ns = current[name]
+                uow.repo.enqueue("inbox", f"{name}|{size}|{mtime_ns}", name, now)
         results = []
-        for name in ready:
-            if stop.is_set():
+        while not stop.is_set():
+            with self.app.uow() as uow:
+                item = uow.repo.claim("inbox", WORKER_ID, self.app.clock(), LEASE_S)
+            if item is None:
                 break
-            try:
-                results.append(take(self.app, inbox / name))
-            except FileNotFoundError:
-                continue  # taken by someone else or removed by her meanwhile
-            except OSError as exc:
-                logs.event("skipped", file=name, reason=f"cannot move: {exc.strerror or exc}")
+            result = self._take(item.id, item.file_name, item.attempts)
+            if result is not None:
+                results.append(result)
+        if any(r.state in ("ingested", "imported") for r in results):
+            process(self.app)
         return results
+
+    def _take(self, item_id: int, name: str, attempts: int) -> IngestResult | None:
+        path = self.app.settings.inbox / name
+        state, error, retry_at = "done", None, None
+        result = None
+        try:
+            result = take(self.app, path)
+            if result.state == "rejected" and (result.reason or "").startswith("cannot read"):
+                state, error = "failed", result.reason
+        except FileNotFoundError:
+            pass  # taken by another worker, or removed by her: nothing left to do
+        except OSError as exc:
+            state, error = "failed", f"cannot move: {exc.strerror or exc}"
+            logs.event("skipped", file=name, reason=error)
+        if state == "failed" and attempts < MAX_ATTEMPTS:
+            retry_at = self.app.clock() + timedelta(seconds=RETRY_S * attempts)
+        with self.app.uow() as uow:
+            uow.repo.finish(item_id, state, self.app.clock(), error, retry_at)
+        return result
+
+
+def process(app: App) -> None:
+    """Decide again and push the latest decision where it has not gone yet."""
+    from sync.push import push
+
+    try:
+        push(app)  # failures are logged by push and tried again on the next pass
+    except RunbackError as exc:
+        logs.event("process-failed", reason=str(exc))
+
+
+def pull_if_connected(app: App) -> None:
+    from sync.garmin_sync import connected, pull
+
+    if not connected(app) and app.garmin is None:
+        return
+    try:
+        pull(app)
+    except RunbackError as exc:
+        logs.event("pull-failed", reason=str(exc))
 
 
 def run_once(app: App, stop: threading.Event | None = None) -> list[IngestResult]:
-    """One full pass; files that are still settling get the time they need, once."""
+    """One full pass: the inbox (files still settling get the time they need, once), a
+    Garmin pull when logged in, and the push of the latest decision."""
     stop = stop or threading.Event()
+    release_dead_claims(app)
     inbox_pass = InboxPass(app)
     results = inbox_pass.run(stop)
     delay = wait_needed(inbox_pass.memory, time.time(), app.settings.inbox_stable_s)
     if inbox_pass.memory and not stop.is_set():
         stop.wait(delay + 0.05)
         results += inbox_pass.run(stop)
+    if not stop.is_set():
+        pull_if_connected(app)
+        process(app)
     return results
 
 
 def run_forever(app: App, stop: threading.Event) -> None:
-    inbox_pass = InboxPass(app)
-    while not stop.is_set():
+    """The scheduler, until `stop` is set (by SIGTERM/SIGINT through install_signal_handlers)."""
+    from apscheduler.executors.pool import ThreadPoolExecutor
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    release_dead_claims(app)
+    closed = ClosedFiles()
+    inbox_pass = InboxPass(app, closed=closed)
+    scheduler = BlockingScheduler(
+        executors={"default": ThreadPoolExecutor(1)},
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
+        timezone=UTC,
+    )
+    now = datetime.now(UTC)
+
+    def inbox_job() -> None:
         try:
             inbox_pass.run(stop)
         except RunbackError as exc:
             logs.event("pass-failed", reason=str(exc))
-        stop.wait(app.settings.inbox_scan_s)
+
+    scheduler.add_job(
+        inbox_job, "interval", seconds=app.settings.inbox_scan_s, id="inbox", next_run_time=now
+    )
+    scheduler.add_job(
+        process, "interval", seconds=PROCESS_EVERY_S, args=[app], id="process",
+        next_run_time=now + timedelta(seconds=PROCESS_EVERY_S),
+    )  # fmt: skip
+    scheduler.add_job(
+        pull_if_connected, "interval", minutes=app.settings.garmin_pull_min, args=[app],
+        id="garmin-pull", next_run_time=now,
+    )  # fmt: skip
+    observer = _watch(app.settings.inbox, closed, scheduler)
+    stopper: list[threading.Thread] = []
+
+    def shutdown() -> None:
+        scheduler.shutdown(wait=True)
+
+    def on_stop() -> None:
+        if not stopper:
+            stopper.append(threading.Thread(target=shutdown, name="runback-stop"))
+            stopper[0].start()
+
+    _STOP_CALLBACKS.append(on_stop)
+    if stop.is_set():
+        return
+    try:
+        scheduler.start()
+    finally:
+        _STOP_CALLBACKS.remove(on_stop)
+        for thread in stopper:
+            thread.join()
+        if observer is not None:
+            observer.stop()
+            observer.join(timeout=5)
+
+
+def _watch(inbox: Path, closed: ClosedFiles, scheduler: Any) -> Any:
+    """watchdog events: a file closed after writing or moved in wakes the inbox job."""
+    try:
+        from watchdog.events import FileSystemEventHandler
+        from watchdog.observers import Observer
+    except ImportError:  # pragma: no cover - watchdog is a dependency; the scan still works
+        return None
+
+    def wake() -> None:
+        try:
+            scheduler.modify_job("inbox", next_run_time=datetime.now(UTC))
+        except Exception:  # the scheduler is shutting down: the next pass will see it
+            return
+
+    class Handler(FileSystemEventHandler):
+        def on_closed(self, event: Any) -> None:
+            if not event.is_directory:
+                closed.add(Path(str(event.src_path)).name)
+                wake()
+
+        def on_moved(self, event: Any) -> None:
+            dest = Path(str(event.dest_path))
+            if not event.is_directory and dest.parent == inbox:
+                closed.add(dest.name)
+                wake()
+
+    observer = Observer()
+    observer.daemon = True
+    observer.schedule(Handler(), str(inbox), recursive=False)
+    try:
+        observer.start()
+    except OSError as exc:  # e.g. out of inotify watches: the periodic scan remains
+        logs.event("watch-unavailable", reason=str(exc))
+        return None
+    return observer
+
+
+def release_dead_claims(app: App) -> None:
+    """Work items claimed by a worker of this host that is no longer running go back."""
+    host = socket.gethostname()
+    alone = app.settings.database_url is None  # SQLite: the lock file says we are alone
+    with app.uow() as uow:
+        claimants = [c for c in uow.repo.claimed_by_others() if c != WORKER_ID]
+        dead = [
+            c for c in claimants
+            if alone or (c.rsplit(":", 1)[0] == host and not _alive(c.rsplit(":", 1)[-1]))
+        ]  # fmt: skip
+        released = uow.repo.release_claims_of(dead, app.clock())
+    if released:
+        logs.event("released", items=released)
+
+
+def _alive(pid_text: str) -> bool:
+    try:
+        pid = int(pid_text)
+        os.kill(pid, 0)
+    except (ValueError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+_STOP_CALLBACKS: list[Callable[[], None]] = []
 
 
 def install_signal_handlers(stop: threading.Event) -> None:
     def handler(signum: int, _frame: FrameType | None) -> None:
         logs.event("stopping", signal=signal.Signals(signum).name)
         stop.set()
+        for callback in list(_STOP_CALLBACKS):
+            callback()
 
     signal.signal(signal.SIGTERM, handler)
     signal.signal(signal.SIGINT, handler)
