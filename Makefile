@@ -26,10 +26,11 @@ test: $(VENV)/.installed-test
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
-## bench: ingest vs plain fitparse parse; detection + matching vs parse; side by side
+## bench: ingest vs parse; detection + matching vs parse; worker latency and idle cost
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/ingest_bench.py
 	$(BIN)/python bench/match_bench.py
+	$(BIN)/python bench/worker_bench.py
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check rules sync tests bench

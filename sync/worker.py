@@ -234,6 +234,14 @@ def _watch(inbox: Path, closed: ClosedFiles, scheduler: Any) -> Any:
                 closed.add(Path(str(event.src_path)).name)
                 wake()
 
+        def on_created(self, event: Any) -> None:
+            # A file renamed in from an unwatched folder arrives as "created", with no
+            # close event to follow: take it at once if nobody holds it open for writing.
+            path = Path(str(event.src_path))
+            if not event.is_directory and path.parent == inbox and not being_written(path):
+                closed.add(path.name)
+                wake()
+
         def on_moved(self, event: Any) -> None:
             dest = Path(str(event.dest_path))
             if not event.is_directory and dest.parent == inbox:
@@ -249,6 +257,27 @@ def _watch(inbox: Path, closed: ClosedFiles, scheduler: Any) -> Any:
         logs.event("watch-unavailable", reason=str(exc))
         return None
     return observer
+
+
+def being_written(path: Path) -> bool:
+    """True unless the kernel agrees that no process has `path` open for writing.
+
+    A read lease (fcntl F_SETLEASE) is granted only when no one has the file open for
+    writing; taking and dropping one is the exact test. When a lease cannot be tried
+    (not the owner, another filesystem), say True: the periodic scan decides then.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return True
+    try:
+        fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_RDLCK)
+        fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_UNLCK)
+        return False
+    except OSError:
+        return True
+    finally:
+        os.close(fd)
 
 
 def release_dead_claims(app: App) -> None:
