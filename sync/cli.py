@@ -100,6 +100,11 @@ def build_parser() -> argparse.ArgumentParser:
     g_pull.add_argument("--since", type=_date, metavar="D", help="backfill from this date")
     g_sub.add_parser("status", help="login state, back-off, last pull")
 
+    report = sub.add_parser("report", help="one HTML page of her progress (opens offline)")
+    report.add_argument(
+        "--out", type=Path, metavar="FILE.html", help="default RUNBACK_HOME/report.html"
+    )
+
     status = sub.add_parser("status", help="what has been synced, what is waiting, what failed")
     status.add_argument("--json", action="store_true")
 
@@ -353,6 +358,14 @@ def cmd_garmin(app: App, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_report(app: App, args: argparse.Namespace) -> int:
+    from sync.report import write
+
+    path = write(app, args.out)
+    print(f"report written to {path}")
+    return EXIT_OK
+
+
 def cmd_status(app: App, args: argparse.Namespace) -> int:
     from sync.service import status
 
@@ -435,6 +448,7 @@ _COMMANDS = {
     "garmin": cmd_garmin,
     "profile": cmd_profile,
     "push": cmd_push,
+    "report": cmd_report,
     "readiness": cmd_readiness,
     "symptoms": cmd_symptoms,
     "status": cmd_status,
