@@ -22,7 +22,7 @@ from sync.store.decisions import StoredDecision
 
 COLORS = {"run": "#1f77b4", "level": "#ff7f0e", "leak": "#d62728", "done": "#2ca02c",
           "missed": "#c7c7c7", "grid": "#e5e5e5", "text": "#333333"}  # fmt: skip
-W, H, PAD = 600, 220, 36
+W, H, PAD = 600, 240, 48
 
 
 @dataclass(frozen=True)
@@ -167,10 +167,10 @@ def _frame(max_y: float, unit: str) -> list[str]:
         value = max_y * i / 4
         parts.append(
             f"<line x1={PAD} y1={y:.1f} x2={W - 8} y2={y:.1f} stroke='{COLORS['grid']}'/>"
-            f"<text x={PAD - 4} y={y + 4:.1f} font-size=11 text-anchor=end "
+            f"<text x={PAD - 4} y={y + 4:.1f} font-size=18 text-anchor=end "
             f"fill='{COLORS['text']}'>{value:.0f}</text>"
         )
-    parts.append(f"<text x=4 y=14 font-size=11 fill='{COLORS['text']}'>{html.escape(unit)}</text>")
+    parts.append(f"<text x=4 y=14 font-size=18 fill='{COLORS['text']}'>{html.escape(unit)}</text>")
     return parts
 
 
@@ -197,12 +197,12 @@ def bar_chart(
         parts.append(
             f"<rect x={x:.1f} y={y:.1f} width={span * 0.7:.1f} height={max(height, 0.5):.1f} "
             f"fill='{color}'><title>{html.escape(label)}: {value} {unit}</title></rect>"
-            f"<text x={x + span * 0.35:.1f} y={H - PAD + 14} font-size=10 text-anchor=middle "
+            f"<text x={x + span * 0.35:.1f} y={H - PAD + 14} font-size=17 text-anchor=middle "
             f"fill='{COLORS['text']}'>{html.escape(label)}</text>"
         )
         if level is not None:
             parts.append(
-                f"<text x={x + span * 0.35:.1f} y={y - 4:.1f} font-size=10 text-anchor=middle "
+                f"<text x={x + span * 0.35:.1f} y={y - 4:.1f} font-size=17 text-anchor=middle "
                 f"fill='{COLORS['level']}'>L{level}</text>"
             )
     return _svg(parts, f"running {unit} per week")
@@ -223,14 +223,14 @@ def points_chart(
         y = H - PAD - (H - 2 * PAD) * value / top
         points.append((x, y))
         parts.append(
-            f"<circle cx={x:.1f} cy={y:.1f} r=4 fill='{color}'>"
+            f"<circle cx={x:.1f} cy={y:.1f} r=6 fill='{color}'>"
             f"<title>{day}: {clock(value)}</title></circle>"
         )
     line = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
     parts.append(f"<polyline points='{line}' fill=none stroke='{color}' stroke-width=1.5/>")
     parts.append(
-        f"<text x={PAD} y={H - PAD + 14} font-size=10 fill='{COLORS['text']}'>{first:%d %b}</text>"
-        f"<text x={W - 8} y={H - PAD + 14} font-size=10 text-anchor=end "
+        f"<text x={PAD} y={H - PAD + 14} font-size=17 fill='{COLORS['text']}'>{first:%d %b}</text>"
+        f"<text x={W - 8} y={H - PAD + 14} font-size=17 text-anchor=end "
         f"fill='{COLORS['text']}'>{last:%d %b}</text>"
     )
     return _svg(parts, f"{unit} over time")
