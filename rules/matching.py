@@ -305,10 +305,10 @@ def _clip_runs(windows: list[tuple[int, int] | None], run_rows: Sequence[int], t
     """A run step's window ends where the next run step's begins, and within the session."""
     placed = [i for i in run_rows if windows[i] is not None]
     for pos, i in enumerate(placed):
-        start, end = windows[i]  # type: ignore[misc]
+        start, end = _at(windows, i)
         limit = total
         if pos + 1 < len(placed):
-            limit = min(limit, windows[placed[pos + 1]][0])  # type: ignore[index]
+            limit = min(limit, _at(windows, placed[pos + 1])[0])
         start = min(start, total)
         windows[i] = (start, max(start, min(end, limit))) if start < total else None
 
@@ -334,21 +334,28 @@ def _place_walks(
             continue
         lengths = [int(offsets[i + 1] - offsets[i]) for i in walks]
         if left >= 0 and right < n:
-            gap_start = windows[left][1]  # type: ignore[index]
-            gap_end = windows[right][0]  # type: ignore[index]
+            gap_start = _at(windows, left)[1]
+            gap_end = _at(windows, right)[0]
             _share(windows, walks, lengths, gap_start, gap_end)
         elif right < n:
-            gap_end = windows[right][0]  # type: ignore[index]
+            gap_end = _at(windows, right)[0]
             gap_start = max(0, gap_end - sum(lengths))
             _share(windows, walks, lengths, gap_start, gap_end)
         else:
-            at = windows[left][1] if left >= 0 else 0  # type: ignore[index]
+            at = _at(windows, left)[1] if left >= 0 else 0
             for j, i in enumerate(walks):
                 if at >= total:
                     break
                 end = total if j == len(walks) - 1 else min(at + lengths[j], total)
                 windows[i] = (at, end)
                 at = end
+
+
+def _at(windows: Sequence[tuple[int, int] | None], i: int) -> tuple[int, int]:
+    """A window the caller knows is placed."""
+    window = windows[i]
+    assert window is not None, f"step {i} has no window"
+    return window
 
 
 def _share(
