@@ -16,7 +16,7 @@ from typing import Any
 
 from rules.ladder import RulesConfig
 from rules.plan import Plan, plan_from_items
-from rules.profile import readiness
+from rules.profile import Profile, Readiness, readiness
 from rules.progression import Decision, SessionRecord, decide
 from rules.symptoms import Assessment
 from rules.workout import Item, Repeat, Step, parse
@@ -31,8 +31,8 @@ LIVE_PHASES = ("walk", "run-walk", "continuous")
 
 @dataclass(frozen=True)
 class Inputs:
-    profile: Any
-    readiness: Any
+    profile: Profile | None
+    readiness: Readiness
     sessions: list[SessionRecord]
     assessments: list[Assessment]
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from rules.activity import Activity
+from rules.matching import Match
 from sync import logs
 from sync.analysis import analyze_activity, choose_plan
 from sync.bootstrap import App
@@ -108,7 +109,7 @@ def ingest_bytes(
     return IngestResult(file_name, "ingested", activity_id=new_id, activity=act)
 
 
-def _match_at_ingest(app: App, act: Activity) -> Any:
+def _match_at_ingest(app: App, act: Activity) -> Match:
     """The run matched against the workout in the file, else the one prescribed that day."""
     from sync.planning import prescribed_plan
 
