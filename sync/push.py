@@ -48,14 +48,18 @@ def file_name(decision: StoredDecision) -> str:
     return f"runback-{decision.on.isoformat()}.fit"
 
 
-def push(app: App, to: str | None = None, *, dry_run: bool = False) -> list[PushResult]:
+def push(
+    app: App, to: str | None = None, *, dry_run: bool = False, decide: bool = True
+) -> list[PushResult]:
     """Push the latest decision to `to` (outbox, watch, garmin or all; default: outbox
-    plus whatever is configured)."""
+    plus whatever is configured). `decide=False` when the caller has just decided (an
+    ingest does), so the inputs are not gathered twice."""
     from sync.planning import refresh
 
     if to not in (None, "all", *TARGETS):
         raise BadInput(f"--to: unknown target '{to}' (outbox, watch, garmin or all)")
-    refresh(app)
+    if decide:
+        refresh(app)
     with app.uow() as uow:
         decision = uow.repo.latest_decision()
     if decision is None or decision.spec is None:

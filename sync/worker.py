@@ -96,7 +96,7 @@ class InboxPass:
             if result is not None:
                 results.append(result)
         if any(r.state in ("ingested", "imported") for r in results):
-            process(self.app)
+            process(self.app, decide=False)  # the ingest or import has just decided
         return results
 
     def _take(self, item_id: int, name: str, attempts: int) -> IngestResult | None:
@@ -119,12 +119,13 @@ class InboxPass:
         return result
 
 
-def process(app: App) -> None:
-    """Decide again and push the latest decision where it has not gone yet."""
+def process(app: App, decide: bool = True) -> None:
+    """Push the latest decision where it has not gone yet, deciding again first unless
+    the caller just did (every ingest and journal entry decides again by itself)."""
     from sync.push import push
 
     try:
-        push(app)  # failures are logged by push and tried again on the next pass
+        push(app, decide=decide)  # failures are logged by push and retried next pass
     except RunbackError as exc:
         logs.event("process-failed", reason=str(exc))
 
