@@ -182,8 +182,18 @@ def run_forever(app: App, stop: threading.Event) -> None:
     scheduler.add_job(
         inbox_job, "interval", seconds=app.settings.inbox_scan_s, id="inbox", next_run_time=now
     )
+    decided_on: list[object] = [None]
+
+    def process_job() -> None:
+        # Every input decides again by itself (ingest, entries, profile, readiness, even
+        # from another process); what only time changes is the date. So decide again
+        # when the day turns, and otherwise just push a decision that has not gone yet.
+        today = app.today()
+        process(app, decide=decided_on[0] != today)
+        decided_on[0] = today
+
     scheduler.add_job(
-        process, "interval", seconds=PROCESS_EVERY_S, args=[app], id="process",
+        process_job, "interval", seconds=PROCESS_EVERY_S, id="process",
         next_run_time=now + timedelta(seconds=PROCESS_EVERY_S),
     )  # fmt: skip
     scheduler.add_job(
