@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test bench lint clean
+.PHONY: run test bench soak lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/ingest_bench.py
 	$(BIN)/python bench/match_bench.py
 	$(BIN)/python bench/worker_bench.py
+
+## soak: long runs that print their counts (10,000 random histories through the rules)
+soak: $(VENV)/.installed-test
+	$(BIN)/python bench/progression_soak.py 10000
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check rules sync tests bench

@@ -12,19 +12,25 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from rules.symptoms import SymptomThresholds
-from rules.workout import Item, Repeat, Step, flatten, format_spec, parse, totals
+from rules.workout import Item, Step, flatten, format_duration, format_spec, parse, totals
 
 PHASE_WALK, PHASE_RUN_WALK, PHASE_CONTINUOUS = "walk", "run-walk", "continuous"
+# "continuous" names only a workout with at least this much running straight.
+CONTINUOUS_FROM_S = 900
 
 DEFAULT_WALK = ("walk 20m", "walk 25m", "walk 30m")
+# One variable at a time: the running grows to 15 minutes in short intervals, then the
+# intervals lengthen with the running held at 15 minutes, to 15 minutes straight. Neither
+# the running nor the longest interval ever shrinks from one level to the next, so one
+# level down is never harder.
 DEFAULT_RUN_WALK = (
     "walk 5m, 5x(run 30s, walk 4m30s), walk 5m",
     "walk 5m, 5x(run 1m, walk 4m), walk 5m",
     "walk 5m, 5x(run 2m, walk 3m), walk 5m",
     "walk 5m, 5x(run 3m, walk 2m), walk 5m",
-    "walk 5m, 4x(run 5m, walk 2m), walk 5m",
-    "walk 5m, 3x(run 8m, walk 2m), walk 5m",
-    "walk 5m, 2x(run 10m, walk 2m), walk 5m",
+    "walk 5m, 3x(run 5m, walk 2m), walk 5m",
+    "walk 5m, 2x(run 7m30s, walk 2m), walk 5m",
+    "walk 5m, run 10m, walk 2m, run 5m, walk 5m",
     "walk 5m, run 15m, walk 5m",
 )
 
@@ -65,6 +71,14 @@ class RulesConfig:
     leak_cap_fraction: float = 0.8
     leak_cap_floor_s: int = 15
     leak_cap_lift_sessions: int = 2
+    leak_cap_step_s: int = 15
+    leak_cap_step_fraction: float = 0.10
+    capped_walk_s: int = 120
+    capped_session_max_s: int = 3000
+    break_days: int = 14
+    refer_after_runs: int = 3
+    refer_window_runs: int = 5
+    refer_leak_weeks: int = 4
     rest_days: int = 1
     preferred_days: tuple[str, ...] = ()
     symptoms: SymptomThresholds = field(default_factory=SymptomThresholds)
@@ -103,6 +117,35 @@ class RulesConfig:
             raise ValueError(
                 f"leak_cap_lift_sessions must be 1..10, got {self.leak_cap_lift_sessions}"
             )
+        if not 5 <= self.leak_cap_step_s <= 30:
+            raise ValueError(
+                f"leak_cap_step_s may be 5..30 (small steps), got {self.leak_cap_step_s}"
+            )
+        if not 0.0 <= self.leak_cap_step_fraction <= 0.10:
+            raise ValueError(
+                f"leak_cap_step_fraction may be 0..0.10 (small steps), "
+                f"got {self.leak_cap_step_fraction}"
+            )
+        if not 60 <= self.capped_walk_s <= 600:
+            raise ValueError(f"capped_walk_s must be 60..600, got {self.capped_walk_s}")
+        if not 1200 <= self.capped_session_max_s <= 2 * 3600:
+            raise ValueError(
+                f"capped_session_max_s must be 1200..7200, got {self.capped_session_max_s}"
+            )
+        if not 7 <= self.break_days <= 14:
+            raise ValueError(f"break_days may be 7..14 (stricter only), got {self.break_days}")
+        if not 1 <= self.refer_after_runs <= 3:
+            raise ValueError(
+                f"refer_after_runs may be 1..3 (stricter only), got {self.refer_after_runs}"
+            )
+        if not max(5, self.refer_after_runs) <= self.refer_window_runs <= 20:
+            raise ValueError(
+                f"refer_window_runs may be 5..20 (stricter only), got {self.refer_window_runs}"
+            )
+        if not 1 <= self.refer_leak_weeks <= 4:
+            raise ValueError(
+                f"refer_leak_weeks may be 1..4 (stricter only), got {self.refer_leak_weeks}"
+            )
         if not 60 <= self.goal_run_s <= 4 * 3600:
             raise ValueError(f"goal_run_s must be 60..14400, got {self.goal_run_s}")
         bad = [d for d in self.preferred_days if d not in WEEKDAYS]
@@ -131,6 +174,22 @@ class RulesConfig:
         if longest != sorted(longest):
             raise ValueError(
                 "run_walk_levels must not shorten the longest run from one level to the next"
+            )
+        running = [totals(parse(s)).run_s for s in self.run_walk_levels]
+        if running != sorted(running):
+            raise ValueError(
+                "run_walk_levels must not reduce the running from one level to the next "
+                "(one level down must never be harder)"
+            )
+        if longest[-1] < CONTINUOUS_FROM_S:
+            raise ValueError(
+                "run_walk_levels must end with 15 minutes of running straight (the seed "
+                f"guide's aim before continuous running), got {format_duration(longest[-1])}"
+            )
+        last_run_walk = totals(parse(self.run_walk_levels[-1])).run_s
+        if last_run_walk > longest[-1] and self.goal_run_s > longest[-1]:
+            raise ValueError(
+                "the last run/walk level must be one run (continuous running grows from it)"
             )
         try:
             pause = parse(self.pause_walk)
@@ -185,17 +244,3 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 def _floor30(seconds: float) -> int:
     """Round down to 30 s, but always at least 30 s more than nothing."""
     return max(30, int(seconds // 30) * 30)
-
-
-def capped(items: tuple[Item, ...], cap_s: int) -> tuple[Item, ...]:
-    """The same workout with no run step above `cap_s`; walks unchanged."""
-    out: list[Item] = []
-    for item in items:
-        if isinstance(item, Step):
-            if item.kind == "run" and item.duration_s > cap_s:
-                out.append(Step("run", cap_s, item.intensity))
-            else:
-                out.append(item)
-        else:
-            out.append(Repeat(item.count, capped(item.steps, cap_s)))
-    return tuple(out)

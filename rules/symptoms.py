@@ -21,6 +21,7 @@ from rules.matching import IntervalResult
 
 LEAKS = ("none", "drops", "leak")
 BREATHING = ("easy", "ok", "hard")
+BOWEL = ("leak", "urgency")
 MAX_NOTE = 2000
 
 
@@ -63,6 +64,8 @@ class SymptomEntry:
     breathing: str | None = None
     fluid_ml: int | None = None
     slept_h: float | None = None
+    urgency: bool = False  # a sudden need to pass urine, with or after running
+    bowel: str | None = None  # leak | urgency: faecal leaking or urgency
     note: str | None = None
     activity_id: int | None = None
     leak_point: LeakPoint | None = field(default=None, compare=False)
@@ -81,6 +84,8 @@ class SymptomEntry:
         _in_range("fatigue", self.fatigue, 0, 10)
         _in_range("fluid-ml", self.fluid_ml, 0, 10_000)
         _in_range("slept-h", self.slept_h, 0, 24)
+        if self.bowel is not None and self.bowel not in BOWEL:
+            raise EntryError("bowel", f"must be leak or urgency, got '{self.bowel}'")
         if self.breathing is not None and self.breathing not in BREATHING:
             raise EntryError("breathing", f"must be easy, ok or hard, got '{self.breathing}'")
         if self.note is not None and len(self.note) > MAX_NOTE:
@@ -151,6 +156,7 @@ class SymptomThresholds:
     high_fatigue: int = 7  # fatigue at or above this is a fatigue sign
     poor_sleep_h: float = 5.0  # less sleep than this the night before is a fatigue sign
     trend_sessions: int = 3  # how many earlier sessions the trend compares against
+    trend_worse_points: int = 2  # a session this much worse than the recent mean is "worse"
 
     def __post_init__(self) -> None:
         # The guidance's limits: a setting may be lower (stricter), never higher.
@@ -173,6 +179,10 @@ class SymptomThresholds:
             raise ValueError(f"poor_sleep_h may be 5..12 (stricter only), got {self.poor_sleep_h}")
         if not 1 <= self.trend_sessions <= 20:
             raise ValueError(f"trend_sessions must be 1..20, got {self.trend_sessions}")
+        if not 1 <= self.trend_worse_points <= 2:
+            raise ValueError(
+                f"trend_worse_points may be 1..2 (stricter only), got {self.trend_worse_points}"
+            )
 
 
 @dataclass(frozen=True)
@@ -180,13 +190,16 @@ class Assessment:
     """What one session's entry says. Flags are short words the rules and reports use."""
 
     on: date
-    red_flags: tuple[str, ...]  # bleeding | pain | heaviness
+    red_flags: tuple[str, ...]  # bleeding | pain | heaviness | bowel
     step_back: tuple[str, ...]  # pain | pain-next-day | leak-earlier
     fatigue: tuple[str, ...]  # rpe | fatigue | breathing | sleep
     leak: LeakPoint | None
     trend: str | None  # better | same | worse; None without earlier sessions
     symptom_free: bool
     activity_id: int | None = None  # the run it is about; None for a day entry
+    # Symptoms present at all, for referrals: leak | heaviness | pain (above the
+    # acceptable 2/10, or the next day) | urgency (bladder or bowel)
+    signs: tuple[str, ...] = ()
 
     @property
     def leaked(self) -> bool:
@@ -207,6 +220,8 @@ def assess(
         red.append("pain")
     if entry.heaviness is not None and entry.heaviness >= th.red_flag_heaviness:
         red.append("heaviness")
+    if entry.bowel == "leak":
+        red.append("bowel")
     back: list[str] = []
     if entry.pain is not None and th.step_back_pain < entry.pain < th.red_flag_pain:
         back.append("pain")
@@ -224,22 +239,27 @@ def assess(
         tired.append("breathing")
     if entry.slept_h is not None and entry.slept_h < th.poor_sleep_h:
         tired.append("sleep")
-    free = (
-        entry.leak == "none"
-        and not entry.bleeding
-        and not entry.pain_next_day
-        and (entry.heaviness or 0) == 0
-        and (entry.pain or 0) <= th.step_back_pain
-    )
+    signs = [
+        name
+        for name, present in (
+            ("leak", entry.leak != "none"),
+            ("heaviness", (entry.heaviness or 0) > 0),
+            ("pain", (entry.pain or 0) > th.step_back_pain or entry.pain_next_day),
+            ("urgency", entry.urgency or entry.bowel == "urgency"),
+        )
+        if present
+    ]
+    free = not signs and not red
     return Assessment(
         on=entry.on,
         red_flags=tuple(red),
         step_back=tuple(back),
         fatigue=tuple(tired),
         leak=entry.leak_point,
-        trend=_trend(entry, history[-th.trend_sessions :], "leak-earlier" in back),
+        trend=_trend(entry, history[-th.trend_sessions :], back, th, free),
         symptom_free=free,
         activity_id=entry.activity_id,
+        signs=tuple(signs),
     )
 
 
@@ -256,17 +276,28 @@ def burden(entry: SymptomEntry) -> int:
         + (entry.pain or 0)
         + (3 if entry.bleeding else 0)
         + (1 if entry.pain_next_day else 0)
+        + (2 if entry.urgency else 0)
+        + (2 if entry.bowel == "urgency" else 5 if entry.bowel == "leak" else 0)
     )
 
 
-def _trend(entry: SymptomEntry, recent: Sequence[SymptomEntry], leak_earlier: bool) -> str | None:
+def _trend(
+    entry: SymptomEntry,
+    recent: Sequence[SymptomEntry],
+    back: Sequence[str],
+    th: SymptomThresholds,
+    free: bool,
+) -> str | None:
+    """Worse only when it is a real worsening: `trend_worse_points` above the recent mean
+    (pain up to 2/10 that settles is acceptable, and such a session is symptom-free and
+    has no trend at all), or leaking earlier than last time where the cap cannot answer it."""
     if not recent:
         return None
-    if leak_earlier:
+    if "leak-earlier" in back:
         return "worse"
     baseline = sum(burden(e) for e in recent) / len(recent)
     now = burden(entry)
-    if now >= baseline + 1:
+    if now >= baseline + th.trend_worse_points and not free:
         return "worse"
     if now <= baseline - 1:
         return "better"
