@@ -22,6 +22,7 @@ from sync.cli_journal import add_parsers, cmd_profile, cmd_readiness, cmd_sympto
 from sync.formatting import clock, iso, km
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
+MAX_WEEKS_AHEAD = 104
 
 
 class UsageError(Exception):
@@ -83,6 +84,15 @@ def build_parser() -> argparse.ArgumentParser:
     plan = sub.add_parser("plan", help="the next session, and why")
     plan.add_argument("--json", action="store_true")
     plan.add_argument("--history", action="store_true", help="every decision so far, and why")
+    plan.add_argument(
+        "--ahead",
+        nargs="?",
+        const=12,
+        type=_weeks_ahead,
+        metavar="WEEKS",
+        help="the sessions of the next WEEKS weeks (default 12) if all goes as planned; "
+        "stores nothing",
+    )
 
     push = sub.add_parser("push", help="send the next workout to the outbox, the watch, Garmin")
     push.add_argument(
@@ -262,9 +272,34 @@ def cmd_analyze(app: App, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_plan(app: App, args: argparse.Namespace) -> int:
-    from sync.planning import decision_json, history, refresh
+def _weeks_ahead(text: str) -> int:
+    try:
+        weeks = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of weeks") from None
+    if not 1 <= weeks <= MAX_WEEKS_AHEAD:
+        raise argparse.ArgumentTypeError(f"weeks must be 1-{MAX_WEEKS_AHEAD}, got {weeks}")
+    return weeks
 
+
+def cmd_plan(app: App, args: argparse.Namespace) -> int:
+    from sync.errors import BadInput
+    from sync.planning import ahead, decision_json, history, refresh
+
+    if args.ahead is not None:
+        if args.history:
+            raise BadInput("give --ahead or --history, not both")
+        road = ahead(app, args.ahead)
+        if args.json:
+            print(json.dumps([decision_json(d) for d in road], indent=2))
+            return EXIT_OK
+        print(f"if every session goes as planned ({args.ahead} weeks; nothing is stored):")
+        for step in road:
+            spec = step.workout.spec if step.workout else "no workout"
+            print(f"{step.on}  {step.on:%a}  L{step.level:<3} {step.phase:<10}  {spec}")
+        if not road:
+            print("no sessions ahead: see runback plan for why")
+        return EXIT_OK
     if args.history:
         past = history(app)
         if args.json:

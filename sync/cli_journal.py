@@ -65,6 +65,8 @@ def add_parsers(sub: Any, date_type: Callable[[str], Any]) -> None:
     s_log.add_argument("--breathing", metavar="easy|ok|hard")
     s_log.add_argument("--fluid-ml", metavar="N", help="what she drank that day")
     s_log.add_argument("--slept-h", metavar="H", help="hours slept the night before")
+    s_log.add_argument("--urgency", action="store_true", help="a sudden need to pass urine")
+    s_log.add_argument("--bowel", metavar="leak|urgency", help="bowel (faecal) leaking or urgency")
     s_log.add_argument("--note", metavar="TEXT")
     s_import = s_sub.add_parser("import", help="entries from a CSV file (columns = option names)")
     s_import.add_argument("file", type=Path, metavar="FILE.csv")
@@ -146,6 +148,8 @@ def _log(app: App, args: argparse.Namespace) -> int:
         "breathing": args.breathing,
         "fluid-ml": args.fluid_ml,
         "slept-h": args.slept_h,
+        "urgency": "yes" if args.urgency else None,
+        "bowel": args.bowel,
         "note": args.note,
     }
     done = record_entry(app, {k: v for k, v in fields.items() if v is not None})
@@ -192,5 +196,9 @@ def _list(app: App, args: argparse.Namespace) -> int:
             parts.append("bleeding")
         if e.pain_next_day:
             parts.append("pain next day")
+        if e.urgency:
+            parts.append("urgency")
+        if e.bowel:
+            parts.append(f"bowel {e.bowel}")
         print("  ".join(parts))
     return EXIT_OK

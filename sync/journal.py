@@ -36,7 +36,7 @@ from sync.store.repository import StoredActivity, UnitOfWork
 # The options of `runback symptoms log`, which are also the CSV columns.
 ENTRY_COLUMNS = (
     "date", "activity", "leak", "leak-at", "heaviness", "pain", "pain-next-day", "bleeding",
-    "rpe", "fatigue", "breathing", "fluid-ml", "slept-h", "note",
+    "rpe", "fatigue", "breathing", "fluid-ml", "slept-h", "urgency", "bowel", "note",
 )  # fmt: skip
 _TRUE = {"yes", "y", "true", "1", "x"}
 _FALSE = {"no", "n", "false", "0", ""}
@@ -201,6 +201,8 @@ def parse_fields(fields: Mapping[str, str | None], today: date) -> tuple[Symptom
         breathing=(text.get("breathing") or "").lower() or None,
         fluid_ml=_parse_int("fluid-ml", text.get("fluid-ml"), None, None),
         slept_h=_parse_float("slept-h", text.get("slept-h")),
+        urgency=_parse_bool("urgency", text.get("urgency")),
+        bowel=(text.get("bowel") or "").lower() or None,
         note=text.get("note") or None,
     )
     return entry, activity
@@ -372,6 +374,8 @@ def entry_key(entry: SymptomEntry) -> str:
         entry.pain, entry.pain_next_day, entry.bleeding, entry.rpe, entry.fatigue,
         entry.breathing, entry.fluid_ml, entry.slept_h, entry.note,
     ]  # fmt: skip
+    if entry.urgency or entry.bowel:  # entries from before these fields keep their key
+        parts += [entry.urgency, entry.bowel]
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
@@ -402,6 +406,8 @@ def entry_json(entry_id: int, entry: SymptomEntry, source: str) -> dict[str, Any
         "breathing": entry.breathing,
         "fluid_ml": entry.fluid_ml,
         "slept_h": entry.slept_h,
+        "urgency": entry.urgency,
+        "bowel": entry.bowel,
         "note": entry.note,
         "source": source,
         "leak_onset": None

@@ -11,15 +11,16 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from rules.ladder import RulesConfig
 from rules.plan import Plan, plan_from_items
 from rules.profile import Profile, Readiness, readiness
 from rules.progression import Decision, SessionRecord, decide
+from rules.projection import project
 from rules.symptoms import Assessment
-from rules.workout import Item, Repeat, Step, parse
+from rules.workout import Item, Repeat, Step, parse, totals
 from sync import logs
 from sync.bootstrap import App
 from sync.insights import assessed
@@ -43,11 +44,14 @@ def gather(app: App, uow: UnitOfWork) -> Inputs:
     run_s = uow.repo.run_seconds_by_activity()
     matches = uow.repo.match_summaries()
     given = sorted(uow.repo.decisions(), key=lambda d: (d.on, d.id))
+    longest: dict[str, int] = {}
     sessions = []
     for act in uow.repo.activities():
         day = act.start.astimezone(tz).date()
         summary = matches.get(act.id)
         spec = summary.plan_spec if summary else None
+        if spec is not None and spec not in longest:
+            longest[spec] = _longest_run(spec)
         sessions.append(
             SessionRecord(
                 day=day,
@@ -57,6 +61,7 @@ def gather(app: App, uow: UnitOfWork) -> Inputs:
                 runs_planned=summary.runs_planned if summary else None,
                 runs_done=summary.runs_done if summary else None,
                 runs_missed=summary.runs_missed if summary else None,
+                longest_run_s=longest[spec] if spec is not None else None,
             )
         )
     return Inputs(
@@ -65,6 +70,14 @@ def gather(app: App, uow: UnitOfWork) -> Inputs:
         sessions,
         [a.assessment for a in assessed(uow, app.rules.symptoms)],
     )
+
+
+def _longest_run(spec: str) -> int:
+    """The longest run interval of a stored plan spec (0 for one that no longer parses)."""
+    try:
+        return totals(parse(spec)).longest_run_s
+    except ValueError:
+        return 0
 
 
 def _level_of(
@@ -170,6 +183,17 @@ def refresh(app: App) -> tuple[Decision, bool]:
     # What was decided, never why: the reasons may name symptoms.
     logs.event("decided", date=body["date"], level=decision.level, phase=decision.phase)
     return decision, True
+
+
+def ahead(app: App, weeks: int) -> list[Decision]:
+    """The sessions of the next `weeks` weeks if every one goes as planned; stores nothing."""
+    today = app.today()
+    with app.uow() as uow:
+        inputs = gather(app, uow)
+    return project(
+        inputs.profile, inputs.readiness, inputs.sessions, inputs.assessments,
+        today, today + timedelta(weeks=weeks), app.rules,
+    )  # fmt: skip
 
 
 def history(app: App) -> list[StoredDecision]:

@@ -25,7 +25,7 @@ class StoredEntry:
 
 _ENTRY_FIELDS = (
     "leak", "leak_at_s", "heaviness", "pain", "pain_next_day", "bleeding", "rpe", "fatigue",
-    "breathing", "fluid_ml", "slept_h", "note", "activity_id",
+    "breathing", "fluid_ml", "slept_h", "urgency", "bowel", "note", "activity_id",
 )  # fmt: skip
 
 

@@ -26,11 +26,12 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.types import TypeDecorator
 
 # Bump together with a new file in sync/migrations/versions (a test checks they agree).
-SCHEMA_REVISION = "0007"
+SCHEMA_REVISION = "0008"
 
 SOURCES = ("inbox", "file", "garmin")
 INGEST_STATES = ("ingested", "duplicate", "rejected")
@@ -263,6 +264,8 @@ symptom_entry = Table(
     Column("breathing", String(8)),
     Column("fluid_ml", Integer),
     Column("slept_h", Float),
+    Column("urgency", Boolean, nullable=False, server_default=false()),
+    Column("bowel", String(8)),  # leak | urgency
     Column("note", Text),
     # Where leaking started, derived from the stored match when the entry was recorded.
     Column("leak_at_utc", UTCDateTime()),

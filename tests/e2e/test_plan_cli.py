@@ -91,7 +91,8 @@ def test_clean_sessions_move_up_a_leak_caps_pain_steps_down(journey: Journey) ->
     journey.log(d2, "--leak", "leak", "--leak-at", "15:50")  # run 3 of 1 min, 50 s in
     plan = journey.plan(d2)
     assert "leak-cap:40s" in plan["flags"]
-    assert plan["workout"]["spec"] == "walk 5m, 5x(run 40s, walk 4m), walk 5m"
+    # The level's 5 min of running in intervals at the cap (7 x 40 s; the 20 s left is dropped).
+    assert plan["workout"]["spec"] == "walk 5m, 7x(run 40s, walk 4m), walk 5m"
     d3 = date(2026, 9, 12)
     journey.run(d3, plan["workout"]["spec"], run_for={2: 20})
     journey.log(d3, "--leak", "none", "--pain", "3")
@@ -100,7 +101,7 @@ def test_clean_sessions_move_up_a_leak_caps_pain_steps_down(journey: Journey) ->
     assert "down:pain" in plan["flags"]
     assert plan["workout"]["longest_run_s"] <= 40  # the cap still holds
     history = journey.cli(d3, "plan", "--history")
-    assert "Down one level: pain above 2/10" in history
+    assert "Down to level 3: pain above 2/10" in history
     assert "Up one level: 2 clean sessions at level 3" in history
 
 
@@ -149,3 +150,49 @@ def test_a_freestyle_run_is_matched_against_the_workout_prescribed_that_day(
     assert [r["status"] for r in analysed["intervals"] if r["kind"] == "run"] == [
         "done", "done", "short", "done", "done",
     ]  # fmt: skip
+
+
+def _road_cli(journey: Journey, day: date, *db: str) -> None:
+    journey.cli(day, *db, "profile", "set", "--birth-date", BORN.isoformat())
+    journey.cli(day, *db, "profile", "set", "--cleared-on", (day - timedelta(days=1)).isoformat())
+    journey.cli(day, *db, "readiness", "log", "--date", day.isoformat(), "--passed", "all")
+    before = journey.cli(day, *db, "plan", "--history")
+    text = journey.cli(day, *db, "plan", "--ahead", "4")
+    rows = [line.split() for line in text.splitlines() if line.startswith("2026-")]
+    assert rows[0][:3] == [day.isoformat(), "Tue", "L3"]
+    assert all(date.fromisoformat(r[0]) <= day + timedelta(weeks=4) for r in rows)
+    road = json.loads(journey.cli(day, *db, "plan", "--ahead", "--json"))
+    assert road[0]["date"] == day.isoformat()
+    assert road[-1]["date"] <= (day + timedelta(weeks=12)).isoformat()
+    assert road[-1]["level"] > road[0]["level"]
+    assert set(road[0]) == {"date", "phase", "level", "workout", "reasons", "flags"}
+    assert journey.cli(day, *db, "plan", "--history") == before  # nothing stored
+
+
+def test_plan_ahead_shows_the_road_and_stores_nothing(journey: Journey) -> None:
+    _road_cli(journey, date(2026, 9, 1))
+
+
+@pytest.mark.postgres
+def test_plan_ahead_on_postgresql(journey: Journey, pg_url: str) -> None:
+    # `--db` is a global option: it goes before the command, as --today does.
+    _road_cli(journey, date(2026, 9, 1), "--db", pg_url)
+
+
+@pytest.mark.parametrize("weeks", ["0", "x", "105"])
+def test_plan_ahead_refuses_a_bad_number_of_weeks(journey: Journey, weeks: str) -> None:
+    done = journey.runback("plan", "--ahead", weeks)
+    assert done.returncode == 2
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert "--ahead" in done.stderr
+
+
+def test_bowel_leaking_logged_from_the_cli_pauses_running(journey: Journey) -> None:
+    d0 = date(2026, 9, 1)
+    journey.ready(d0)
+    journey.log(d0, "--leak", "none", "--urgency", "--bowel", "leak")
+    plan = journey.plan(d0)
+    assert (plan["phase"], plan["flags"]) == ("paused", ["red-flag:bowel"])
+    listed = journey.cli(d0, "symptoms", "list")
+    assert "urgency" in listed
+    assert "bowel leak" in listed

@@ -204,3 +204,40 @@ def test_assessments_follow_the_runs_in_order(japp: App) -> None:
     assert older.entry.activity_id == earlier.activity_id
     assert newer.assessment.step_back == ()  # 20 s vs 25 s: within the slack
     assert newer.assessment.trend == "same"
+
+
+def test_urgency_and_bowel_are_stored_assessed_and_imported(japp: App, tmp_path: Path) -> None:
+    run = level_one(japp)
+    done = record_entry(japp, {"leak": "none", "urgency": "yes", "bowel": "urgency"})
+    assert (done.entry.urgency, done.entry.bowel) == (True, "urgency")
+    day = record_entry(japp, {"leak": "none", "date": "2026-11-01", "bowel": "leak"})
+    by_id = {a.entry_id: a for a in assessments(japp)}
+    assert by_id[done.entry_id].assessment.signs == ("urgency",)
+    assert by_id[done.entry_id].assessment.red_flags == ()
+    assert by_id[day.entry_id].assessment.red_flags == ("bowel",)
+    assert done.activity is not None
+    assert done.activity.id == run
+    sheet = tmp_path / "journal.csv"
+    sheet.write_text("date,leak,urgency,bowel\n2026-10-30,none,yes,\n2026-10-31,none,,urgency\n")
+    imported = import_csv(japp, sheet)
+    assert imported.added == 2
+
+
+def test_a_bad_bowel_value_names_the_option(japp: App) -> None:
+    with pytest.raises(BadInput, match="bowel: must be leak or urgency, got 'often'"):
+        record_entry(japp, {"leak": "none", "bowel": "often"})
+
+
+def test_entries_from_before_urgency_keep_their_key() -> None:
+    """Re-importing a journal written before urgency and bowel existed adds nothing."""
+    import hashlib
+
+    from rules.symptoms import SymptomEntry
+    from sync.journal import entry_key
+
+    old = SymptomEntry(on=date(2026, 11, 1), leak="none", pain=1)
+    before = ["2026-11-01", None, "none", None, None, 1, False, False, None, None, None, None,
+              None, None]  # fmt: skip
+    assert entry_key(old) == hashlib.sha256(repr(before).encode()).hexdigest()
+    urgent = SymptomEntry(on=date(2026, 11, 1), leak="none", pain=1, urgency=True)
+    assert entry_key(urgent) != entry_key(old)
