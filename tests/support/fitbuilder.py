@@ -345,6 +345,7 @@ def follow(
     serial: int,
     run_for: dict[int, int] | None = None,
     structured: bool = True,
+    record_every_s: int = 1,
 ) -> bytes:
     """A session that follows a workout spec as the watch ran it: one lap per step with
     its FIT step index, the workout recorded in the file (steps named Run/Walk as runback
@@ -390,5 +391,6 @@ def follow(
         laps_per_segment=structured,
         workout_name=f"runback {start:%Y-%m-%d}" if structured else None,
         workout_steps=steps if structured else [],
+        record_every_s=record_every_s,
     )
     return build_activity(spec)
