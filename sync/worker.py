@@ -111,7 +111,7 @@ class InboxPass:
             pass  # taken by another worker, or removed by her: nothing left to do
         except OSError as exc:
             state, error = "failed", f"cannot move: {exc.strerror or exc}"
-            logs.event("skipped", file=name, reason=error)
+            logs.event("file-failed", file=name, reason=error)
         if state == "failed" and attempts < MAX_ATTEMPTS:
             retry_at = self.app.clock() + timedelta(seconds=RETRY_S * attempts)
         with self.app.uow() as uow:
