@@ -40,6 +40,8 @@ SEVERITY: dict[str, int] = {
     "file-failed": WARNING,
     "folder-fault": WARNING,
     "folder-recovered": INFO,
+    "database-fault": WARNING,
+    "database-recovered": INFO,
     # decisions and pushes
     "decided": INFO,
     "pushed": INFO,
@@ -128,6 +130,8 @@ def _escape_char(ch: str) -> str:
     if ch in _SHORT:
         return _SHORT[ch]
     code = ord(ch)
+    if 0xDC80 <= code <= 0xDCFF:  # a byte of a file name that is not UTF-8
+        return f"\\x{code - 0xDC00:02x}"
     if code < 0x100:
         return f"\\x{code:02x}"
     if code < 0x10000:
@@ -141,7 +145,8 @@ def _needs_escape(ch: str) -> bool:
 
 def quote(value: Any) -> str:
     """A value for a key=value line: bare when plain, else in quotes with every character
-    that is not printable escaped (\\x1b, \\u2028, \\udcff ...)."""
+    that is not printable escaped (\\x1b, \\u2028; \\xff for a byte of a file name that is
+    not UTF-8)."""
     text = str(value)
     if text and text.isprintable() and not any(c in text for c in ' "=\\'):
         return text

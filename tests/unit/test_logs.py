@@ -124,7 +124,7 @@ def test_a_hostile_value_stays_on_its_line_and_puts_no_control_character_in_the_
     else:
         assert 'file="\\x1b[2J\\x1b[31mpwned.fit"' in found[0]
         assert 'file="next\\x85line.fit"' in found[3]
-        assert 'file="bytes-\\udcff\\udce9.fit"' in found[7]
+        assert 'file="bytes-\\xff\\xe9.fit"' in found[7]  # the bytes of the name
 
 
 def test_an_internal_error_is_one_line_with_its_trace_in_the_file_and_none_on_stderr(
