@@ -172,6 +172,15 @@ def json_line(body: dict[str, Any]) -> str:
     return _JSON_UNSAFE.sub(_json_escape, json.dumps(body, default=str, ensure_ascii=False))
 
 
+def _trace(exc_info: Any) -> str:
+    """Where runback failed: the frames and the exception's type, not its message (a
+    message may quote what she entered: a note, a symptom value, a database row)."""
+    etype, _value, tb = exc_info
+    frames = "".join(traceback.format_list(traceback.extract_tb(tb)))
+    name = getattr(etype, "__qualname__", str(etype))
+    return f"Traceback (most recent call last):\n{frames}{name} (message not logged)"
+
+
 class KeyValueFormatter(logging.Formatter):
     """`TIME LEVEL event=NAME key=value ...` or one JSON object; a traceback, when the
     handler keeps traces, becomes one escaped `trace` field of the same line."""
@@ -186,7 +195,7 @@ class KeyValueFormatter(logging.Formatter):
         if not fields:
             fields["msg"] = record.getMessage()
         if record.exc_info and self.with_trace:
-            fields["trace"] = "".join(traceback.format_exception(*record.exc_info)).rstrip()
+            fields["trace"] = _trace(record.exc_info)
         when = datetime.fromtimestamp(record.created, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         level = record.levelname.lower()
         if self.as_json:

@@ -133,8 +133,9 @@ def test_an_internal_error_is_one_line_with_its_trace_in_the_file_and_none_on_st
     folder = tmp_path / "logs"
     logs.configure(folder, as_json=False, to_stderr=True, max_bytes=100_000, backups=1)
     try:
+        note = "pain 7, leaked at 15:20"  # what she wrote, quoted by some error
         try:
-            raise ValueError("boom")
+            int(note)
         except ValueError as exc:
             logs.internal_error("inbox", exc)
     finally:
@@ -143,6 +144,8 @@ def test_an_internal_error_is_one_line_with_its_trace_in_the_file_and_none_on_st
     assert " error event=internal-error during=inbox error=ValueError " in line
     assert "trace=" in line
     assert "Traceback" in line
+    assert "test_logs.py" in line  # where it happened ...
+    assert "leaked" not in line  # ... but not the message: it may quote her entries
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert "event=internal-error" in err
