@@ -237,3 +237,30 @@ def test_a_copy_that_arrives_in_pieces_with_pauses_is_taken_whole(
     assert (home / "archive" / "phone.fit").read_bytes() == data
     assert list((home / "quarantine").iterdir()) == []
     assert "event=quarantined" not in err
+
+
+def test_an_outbox_that_cannot_be_written_is_one_line_and_the_push_goes_out_later(
+    runback: Runner, cli_env: dict[str, str]
+) -> None:
+    """A folder stands where the workout file should go: root cannot write there either
+    (a read-only outbox used to be a traceback and exit 1)."""
+    home = Path(cli_env["RUNBACK_HOME"])
+    env = dict(cli_env, RUNBACK_TODAY="2026-11-02")
+    assert runback("profile", "set", "--birth-date", "2026-06-01", "--cleared-on",
+                   "2026-11-01", env=env).returncode == 0  # fmt: skip
+    assert runback("readiness", "log", "--date", "2026-11-01", "--passed", "all",
+                   env=env).returncode == 0  # fmt: skip
+    day = json.loads(runback("plan", "--json", env=env).stdout)["date"]
+    blocker = home / "outbox" / f"runback-{day}.fit"
+    blocker.mkdir(parents=True)
+    for _ in range(2):
+        done = runback("worker", "--once", env=env)
+        assert done.returncode == 0, done.stderr
+        assert "Traceback" not in done.stderr
+    log = (home / "logs" / "runback.log").read_text()
+    [line] = [x for x in log.splitlines() if "event=push-failed" in x]
+    assert str(home / "outbox") in line
+    assert "runback tries again" in line
+    blocker.rmdir()
+    assert runback("worker", "--once", env=env).returncode == 0
+    assert blocker.is_file()
