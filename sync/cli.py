@@ -390,6 +390,14 @@ def cmd_garmin(app: App, args: argparse.Namespace) -> int:
     print(f"last pull:  {iso(state.last_pull_at) if state and state.last_pull_at else 'never'}")
     if state and state.backoff_until:
         print(f"back-off:   until {iso(state.backoff_until)}")
+    with app.uow() as uow:
+        refused = uow.repo.pull_refusals()
+    if refused:
+        remote_id, reason, _at = refused[0]
+        print(
+            f"refused:    {len(refused)} download{'s' if len(refused) != 1 else ''} "
+            f"(latest: garmin-{remote_id}.fit: {reason})"
+        )
     return EXIT_OK
 
 

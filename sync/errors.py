@@ -3,6 +3,9 @@ only the entry points (CLI, worker) choose exit codes and wording around them.""
 
 from __future__ import annotations
 
+import errno
+from pathlib import Path
+
 
 class RunbackError(Exception):
     """Base of every error runback raises on purpose."""
@@ -27,3 +30,40 @@ class FitFileError(RunbackError):
 
 class StoreError(RunbackError):
     """The database is unreachable or not in a state runback can use."""
+
+
+class FolderError(RunbackError):
+    """One of runback's folders (inbox, archive, quarantine, raw, outbox, logs) cannot be
+    used: read-only, full, not allowed. Says which folder, what is wrong and what to do;
+    it is the folder's fault, not the file's, so the work waits and is tried again."""
+
+    def __init__(self, folder: Path, doing: str, problem: str, todo: str) -> None:
+        self.folder = folder
+        self.doing = doing
+        self.problem = problem
+        self.todo = todo
+        super().__init__(f"cannot {doing} {folder}: {self.why}")
+
+    @property
+    def why(self) -> str:
+        return f"{self.problem}; {self.todo}"
+
+    @classmethod
+    def from_os(cls, exc: OSError, folder: Path, doing: str) -> FolderError:
+        problem, todo = _FOLDER_FAULTS.get(
+            exc.errno or 0, (exc.strerror or type(exc).__name__, "check it")
+        )
+        return cls(folder, doing, problem, todo)
+
+
+_FOLDER_FAULTS = {
+    errno.EROFS: ("the file system is read-only", "make it writable"),
+    errno.EACCES: ("permission denied", "give the user running runback access to it"),
+    errno.EPERM: ("permission denied", "give the user running runback access to it"),
+    errno.ENOSPC: ("the disk is full", "free some space"),
+    errno.EDQUOT: ("the disk quota is used up", "free some space"),
+    errno.ENOTDIR: ("part of that path is not a folder", "make it a folder"),
+    errno.EISDIR: ("a folder stands where a file should be", "move that folder away"),
+    errno.ENOENT: ("it does not exist", "create it"),
+    errno.EIO: ("input/output error (a failing disk or a lost connection)", "check the disk"),
+}

@@ -20,3 +20,17 @@ def clock(seconds: float) -> str:
 
 def km(metres: float | None) -> str:
     return "-" if metres is None else f"{metres / 1000:.2f} km"
+
+
+def safe_text(text: str) -> str:
+    """Text any database, file or terminal takes: bytes of a file name that are not UTF-8
+    (which Python keeps as lone surrogates) become \\xNN; every other text is unchanged."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        pass
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate that does not stand for a byte
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")

@@ -4,15 +4,17 @@ what to do with what it returned, and every state change is a committed row, so 
 at any point is picked up where it stopped.
 
 Faults: LoginNeeded -> state `login-needed` (status shows it; files keep flowing; no
-login is ever retried automatically); RateLimited -> back off (Retry-After when given,
-else doubling from a minute up to six hours), persisted so a restart does not hammer;
-Unavailable -> try again next time. Every attempt is one sync-status log line.
+login is ever retried automatically); RateLimited (429) and Unavailable (5xx, timeouts,
+no network) -> back off (Retry-After when given, else doubling from a minute up to six
+hours), persisted so a restart does not hammer; a call that goes through ends it. Each
+fault is one sync-status log line; a pass skipped while backing off says nothing.
 """
 
 from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -122,10 +124,9 @@ def pull(
         ingested = duplicates = 0
         rejected: list[str] = []
         for activity in todo:
-            data = gw.original(activity.activity_id)
             name = f"garmin-{activity.activity_id}.fit"
             try:
-                fit = fit_from_zip(data)
+                fit = fit_from_zip(_original(gw, activity.activity_id))
             except ZipRefused as exc:
                 _record_pull(app, activity.activity_id, "rejected", exc.reason)
                 logs.event("rejected", file=name, source="garmin", reason=exc.reason)
@@ -160,6 +161,17 @@ def pull(
     return PullReport(len(listed), ingested, duplicates, rejected, note)
 
 
+def _original(gw: Gateway, activity_id: str) -> bytes:
+    """The activity's ORIGINAL download. Garmin refusing this one activity (a 404: deleted
+    since it was listed) refuses it alone; a fault of Garmin itself stops the pull."""
+    try:
+        return gw.original(activity_id)
+    except (LoginNeeded, RateLimited, Unavailable):
+        raise
+    except GarminError as exc:
+        raise ZipRefused(f"Garmin Connect would not hand it over ({exc})") from None
+
+
 def _is_session(sport: str) -> bool:
     return any(word in sport for word in SESSION_SPORTS)
 
@@ -184,7 +196,7 @@ def fit_from_zip(data: bytes) -> bytes:
         return data
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError):
         raise ZipRefused("the download is neither a zip nor a FIT file") from None
     members = [m for m in archive.infolist() if not m.is_dir()]
     if not members:
@@ -207,8 +219,19 @@ def fit_from_zip(data: bytes) -> bytes:
         raise ZipRefused(
             f"{member.filename} compresses {member.file_size // member.compress_size}x (zip bomb?)"
         )
-    with archive.open(member) as handle:
-        content = handle.read(MAX_FIT_BYTES + 1)
+    try:
+        with archive.open(member) as handle:
+            content = handle.read(MAX_FIT_BYTES + 1)
+    except NotImplementedError:  # (a RuntimeError too: caught first)
+        raise ZipRefused(
+            f"{member.filename} uses a compression method runback cannot read "
+            f"(method {member.compress_type})"
+        ) from None
+    except RuntimeError:  # zipfile's word for "password required"
+        raise ZipRefused(f"{member.filename} is encrypted (password protected)") from None
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as exc:
+        why = "its checksum does not match" if "CRC" in str(exc) else "it does not inflate"
+        raise ZipRefused(f"{member.filename} is damaged ({why})") from None
     if len(content) > MAX_FIT_BYTES:
         raise ZipRefused(f"{member.filename} inflates past {MAX_FIT_BYTES} bytes (zip bomb?)")
     return content
@@ -230,7 +253,7 @@ def push_workout(app: App, decision: StoredDecision, workout: Workout) -> str:
 
     waiting = _waiting(app)
     if waiting:
-        raise PushFailed(waiting)
+        raise PushFailed(waiting, attempted=False)
     name = f"{short_name(workout, decision.level)} #{decision.id}"
     now = app.clock
     try:
@@ -284,6 +307,7 @@ def push_workout(app: App, decision: StoredDecision, workout: Workout) -> str:
     except GarminError as exc:
         _fault(app, "push", exc)
         raise PushFailed(str(exc)) from None
+    _healthy(app)
     return f"workout {workout_id} scheduled on {decision.on} (schedule {schedule_id})"
 
 
@@ -321,23 +345,32 @@ def _fault(app: App, what: str, exc: GarminError) -> None:
             uow.repo.set_garmin_state(app.clock(), login="login-needed")
             uow.commit()
         logs.event("garmin-login-needed", during=what)
-    elif isinstance(exc, RateLimited):
-        _back_off(app, exc)
-    elif isinstance(exc, Unavailable):
-        logs.event("garmin-unavailable", during=what, reason=str(exc))
+    elif isinstance(exc, (RateLimited, Unavailable)):
+        # 429, 5xx and timeouts alike: wait, doubling, and remember it across restarts,
+        # so a failing Garmin is not asked again (upload, read back, delete) every pass.
+        _back_off(app, exc, during=what)
     else:
         logs.event("garmin-error", during=what, reason=str(exc))
 
 
-def _back_off(app: App, exc: RateLimited) -> datetime:
+def _back_off(app: App, exc: RateLimited | Unavailable, during: str = "login") -> datetime:
     with app.uow() as uow:
         state = uow.repo.garmin_state()
         failures = (state.failures if state else 0) + 1
-        delay = exc.retry_after_s
+        delay = exc.retry_after_s if isinstance(exc, RateLimited) else None
         if delay is None:
             delay = min(FIRST_BACKOFF_S * 2 ** (failures - 1), MAX_BACKOFF_S)
         until = app.clock() + timedelta(seconds=min(delay, MAX_BACKOFF_S))
         uow.repo.set_garmin_state(app.clock(), backoff_until=until, failures=failures)
         uow.commit()
-    logs.event("garmin-backoff", until=iso(until), attempt=failures)
+    logs.event("garmin-backoff", until=iso(until), attempt=failures, during=during, reason=str(exc))
     return until
+
+
+def _healthy(app: App) -> None:
+    """A call went through: forget earlier failures (the next back-off starts small)."""
+    with app.uow() as uow:
+        state = uow.repo.garmin_state()
+        if state is not None and (state.failures or state.backoff_until is not None):
+            uow.repo.set_garmin_state(app.clock(), failures=0, backoff_until=None)
+            uow.commit()

@@ -1,12 +1,18 @@
 """The inbox: gather (list the files), decide (which are ready), apply (ingest, move).
 
 A good file goes to archive/, a refused one to quarantine/ with NAME.reason.txt beside
-it. Nothing is deleted and nothing is overwritten.
+it. Nothing is deleted and nothing is overwritten. A FIT file shorter than its header
+says is still arriving: it waits until it has not changed for `inbox_truncated_wait_s`.
+A folder runback cannot use (read-only, full) raises FolderError: the file stays where
+it is. A name that is not UTF-8 is kept on disk as it is and written \\xNN elsewhere.
 """
 
 from __future__ import annotations
 
 import errno
+import fcntl
+import hashlib
+import math
 import os
 import shutil
 from collections.abc import Collection, Mapping
@@ -15,8 +21,10 @@ from pathlib import Path
 
 from sync import logs
 from sync.bootstrap import App
+from sync.errors import FolderError
+from sync.formatting import safe_text
 from sync.rawstore import write_private_atomic
-from sync.service import IngestResult, ingest_file
+from sync.service import IngestResult, ingest_bytes
 
 # Names that are still being written by a browser, rsync or an editor.
 _PARTIAL_SUFFIXES = (".part", ".crdownload", ".tmp", ".partial", ".download")
@@ -36,17 +44,57 @@ INBOX_SUFFIXES = (".fit", ".csv")
 
 
 def pending_files(inbox: Path) -> list[Path]:
-    """FIT and CSV files waiting in the inbox (top level, not hidden, not half-downloaded)."""
+    """FIT and CSV files waiting in the inbox (top level, not hidden, not half-downloaded).
+    Raises FolderError when the inbox cannot be read."""
     if not inbox.is_dir():
         return []
     found = []
-    for entry in os.scandir(inbox):
-        name = entry.name
-        if name.startswith(".") or name.lower().endswith(_PARTIAL_SUFFIXES):
-            continue
-        if entry.is_file(follow_symlinks=False) and name.lower().endswith(INBOX_SUFFIXES):
-            found.append(Path(entry.path))
+    try:
+        with os.scandir(inbox) as entries:
+            for entry in entries:
+                name = entry.name
+                if name.startswith(".") or name.lower().endswith(_PARTIAL_SUFFIXES):
+                    continue
+                if entry.is_file(follow_symlinks=False) and name.lower().endswith(INBOX_SUFFIXES):
+                    found.append(Path(entry.path))
+    except OSError as exc:
+        raise FolderError.from_os(exc, inbox, "read") from None
     return sorted(found)
+
+
+# --- work-item keys -----------------------------------------------------------------------
+# A work item is keyed by the file's name, size and modification time, so a file that
+# changes is a new item. A name that is not UTF-8 cannot go into the database as it is:
+# its key holds a hash of its bytes behind "/", which no file name can start with.
+
+
+def item_key(name: str, size: int, mtime_ns: int) -> str:
+    if safe_text(name) != name:
+        name = "/" + hashlib.sha256(os.fsencode(name)).hexdigest()[:40]
+    return f"{name}|{size}|{mtime_ns}"
+
+
+def locate(inbox: Path, key: str) -> Path | None:
+    """The inbox file a work item is about, while it is still as it was when the item was
+    made (same size and time); None once it is gone or has changed since (a newer item
+    covers it then)."""
+    name, size, mtime_ns = key.rsplit("|", 2)
+    if name.startswith("/"):
+        try:
+            with os.scandir(inbox) as entries:
+                names = [e.name for e in entries]
+        except OSError:
+            return None
+        matches = [n for n in names if item_key(n, 0, 0).split("|", 1)[0] == name]
+        if not matches:
+            return None
+        name = matches[0]
+    path = inbox / name
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return path if (st.st_size, st.st_mtime_ns) == (int(size), int(mtime_ns)) else None
 
 
 def observe(files: list[Path]) -> dict[str, tuple[int, int]]:
@@ -101,34 +149,98 @@ def wait_needed(memory: Mapping[str, Seen], now_s: float, stable_s: float) -> fl
     )
 
 
-def take(app: App, path: Path) -> IngestResult:
-    """Ingest one inbox file (a run, or a symptom CSV), then archive or quarantine it."""
+def incomplete_fit(data: bytes) -> int | None:
+    """The size a FIT file says it has, when `data` is only the start of it (a copy still
+    arriving); None when it is whole, or not a FIT file at all (its reader says why). Pure.
+
+    The header (12 or 14 bytes) holds the size of the records after it; two CRC bytes
+    follow them. A header whose size is still 0 is being written by a streaming encoder.
+    """
+    if len(data) < 12:
+        return 12 if not data or data[0] in (12, 14) else None
+    header = data[0]
+    if header not in (12, 14) or data[8:12] != b".FIT":
+        return None
+    records = int.from_bytes(data[4:8], "little")
+    expected = header + records + 2
+    if records == 0 and len(data) > header:
+        return len(data) + 1  # the size is not filled in yet: more is coming
+    return expected if len(data) < expected else None
+
+
+def take(app: App, path: Path, *, quiet_s: float = math.inf) -> IngestResult:
+    """Ingest one inbox file (a run, or a symptom CSV), then archive or quarantine it.
+
+    `quiet_s`: how long the file has not changed. A FIT file shorter than its header says,
+    or a CSV that is refused, is `waiting` (left where it is) until that reaches
+    `inbox_truncated_wait_s`: a copy arriving in pieces looks just like that. A file that
+    cannot be read is `failed` (left where it is, for the worker to try again). Raises
+    FolderError when the archive, quarantine or raw store cannot be written.
+    """
+    name = path.name  # as it is on disk: the store writes it safely, the log escapes it
+    waits = quiet_s < app.settings.inbox_truncated_wait_s
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        return IngestResult(name, "failed", reason=f"cannot read: {exc.strerror or exc}")
     if path.suffix.lower() == ".csv":
-        result = _import_symptoms(app, path)
+        result = _import_symptoms(app, path, name)
+        if result.state == "refused-journal" and waits:
+            return IngestResult(name, "waiting", reason="refused for now; it may still be arriving")
     else:
-        result = ingest_file(app, path, source="inbox")
-    if result.state == "rejected" and result.reason and result.reason.startswith("cannot read"):
-        return result  # leave it where it is; the next pass tries again
+        expected = incomplete_fit(data)
+        if expected is not None and waits:
+            return IngestResult(
+                name, "waiting", reason=f"{len(data)} bytes so far; its header says more is coming"
+            )
+        result = ingest_bytes(app, data, file_name=name, source="inbox")
     if result.ok:
-        moved = move_without_overwrite(path, app.settings.archive)
-        logs.event("archived", file=path.name, to=str(moved))
+        moved = move_without_overwrite(path, app.settings.archive, app.settings.inbox)
+        logs.event("archived", file=name, to=str(moved))
     else:
-        moved = move_without_overwrite(path, app.settings.quarantine)
-        note = moved.with_name(moved.name + ".reason.txt")
-        write_private_atomic(note, f"{result.reason}\n".encode())
-        # A symptom file's reason may quote a symptom value: it stays in the note.
-        shown = result.reason if result.state != "refused-journal" else "see the .reason.txt note"
-        logs.event("quarantined", file=path.name, to=str(moved), reason=shown)
+        quarantine(app, path, name, result.reason or "refused", result.state)
     return result
 
 
-def move_without_overwrite(path: Path, folder: Path) -> Path:
+def quarantine(app: App, path: Path, name: str, reason: str, state: str) -> Path:
+    """Move a refused file to quarantine/ with NAME.reason.txt beside it. A symptom file's
+    refusal (state refused-journal) and one refused by the worker itself (give-up) are
+    recorded here; a FIT refusal was recorded by its ingest."""
+    moved = move_without_overwrite(path, app.settings.quarantine, app.settings.inbox)
+    note = moved.with_name(moved.name + ".reason.txt")
+    try:
+        write_private_atomic(note, f"{reason}\n".encode())
+    except OSError as exc:
+        raise FolderError.from_os(exc, app.settings.quarantine, "write to") from None
+    if state != "rejected":
+        with app.uow() as uow:
+            uow.repo.log_ingest(
+                at=app.clock(), file_name=safe_text(name), source="inbox", state="rejected",
+                reason=reason,
+            )  # fmt: skip
+            uow.commit()
+    # A symptom file's reason may quote a symptom value: it stays in the note.
+    shown = reason if state != "refused-journal" else "see the .reason.txt note"
+    logs.event("quarantined", file=name, to=str(moved), reason=shown)
+    return moved
+
+
+def move_without_overwrite(path: Path, folder: Path, source: Path | None = None) -> Path:
     """Move `path` into `folder`, choosing NAME.2.fit, NAME.3.fit ... when NAME is taken.
 
     A hard link then an unlink never replaces an existing file, even when two workers
-    move files of the same name at once.
+    move files of the same name at once. FileNotFoundError when `path` is gone (another
+    worker took it); FolderError when `folder` cannot be written, or `source` (the folder
+    `path` is in) cannot give it up.
     """
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    source = source or path.parent
+    try:
+        if not folder.is_dir():
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as exc:
+        raise FolderError.from_os(exc, folder, "move files into") from None
     n = 1
     while True:
         target = folder / (path.name if n == 1 else f"{path.stem}.{n}{path.suffix}")
@@ -137,39 +249,77 @@ def move_without_overwrite(path: Path, folder: Path) -> Path:
         except FileExistsError:
             if _same_file(path, target):
                 # A move cut short by a crash (linked, not yet unlinked): finish it.
-                path.unlink()
+                _unlink(path, source)
                 return target
             n += 1
             continue
+        except FileNotFoundError:
+            raise
         except OSError as exc:
             if exc.errno not in (errno.EXDEV, errno.EPERM, errno.ENOTSUP):
-                raise
+                raise FolderError.from_os(exc, folder, "move files into") from None
             if target.exists():  # another filesystem: no links, move carefully
                 n += 1
                 continue
-            shutil.move(str(path), str(target))
+            try:
+                shutil.move(str(path), str(target))
+            except FileNotFoundError:
+                raise
+            except OSError as exc2:
+                raise FolderError.from_os(exc2, folder, "move files into") from None
             return target
-        path.unlink()
+        _unlink(path, source)
         return target
 
 
-def _import_symptoms(app: App, path: Path) -> IngestResult:
-    """A symptom CSV is imported whole or not at all (then quarantined with the reason)."""
+def _unlink(path: Path, source: Path) -> None:
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        raise FolderError.from_os(exc, source, "remove files from") from None
+
+
+def _import_symptoms(app: App, path: Path, name: str) -> IngestResult:
+    """A symptom CSV is imported whole or not at all (refused: quarantined by take)."""
     from sync.errors import BadInput
     from sync.journal import import_csv
 
     try:
         report = import_csv(app, path, source="inbox")
     except BadInput as exc:
-        with app.uow() as uow:
-            uow.repo.log_ingest(
-                at=app.clock(), file_name=path.name, source="inbox", state="rejected",
-                reason=str(exc),
-            )  # fmt: skip
-            uow.commit()
-        return IngestResult(path.name, "refused-journal", reason=str(exc))
+        return IngestResult(name, "refused-journal", reason=safe_text(str(exc)))
     reason = f"symptoms: {report.added} added, {report.already} already recorded"
-    return IngestResult(path.name, "imported", reason=reason)
+    return IngestResult(name, "imported", reason=reason)
+
+
+def being_written(path: Path) -> bool:
+    """True unless the kernel agrees that no process has `path` open for writing. When a
+    lease cannot be tried (not the owner, another filesystem), say True: the periodic
+    scan decides then."""
+    return lease_test(path) is not False
+
+
+def lease_test(path: Path) -> bool | None:
+    """Whether some process has `path` open for writing: True, False, or None when the
+    kernel cannot tell us (not the file's owner, a filesystem without leases, no file).
+
+    A read lease (fcntl F_SETLEASE) is granted only when no one has the file open for
+    writing (else EAGAIN); taking and dropping one is the exact test.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_RDLCK)
+        fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_UNLCK)
+        return False
+    except OSError as exc:
+        return True if exc.errno in (errno.EAGAIN, errno.EWOULDBLOCK, errno.EBUSY) else None
+    finally:
+        os.close(fd)
 
 
 def _same_file(a: Path, b: Path) -> bool:

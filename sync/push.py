@@ -3,7 +3,8 @@
 Targets: `outbox` (RUNBACK_HOME/outbox, always), `watch` (GARMIN/NewFiles of the
 mounted watch in the `watch_dir` setting), `garmin` (Garmin Connect, when logged in).
 Each decision goes to each target once; a push that failed is tried again next time.
-Every attempt is a `pushed` or `push-failed` log line.
+A push is a `pushed` log line; a failure is a `push-failed` line the first time it
+happens, not again on every pass while it lasts (a watch left unplugged).
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from pathlib import Path
 from rules.workout import Workout, parse
 from sync import logs
 from sync.bootstrap import App
-from sync.errors import BadInput
+from sync.errors import BadInput, FolderError
 from sync.rawstore import write_private_atomic
-from sync.store.decisions import StoredDecision
+from sync.store.decisions import PushRecord, StoredDecision
 from sync.workout_fit import workout_file
 
 TARGETS = ("outbox", "watch", "garmin")
@@ -83,11 +84,12 @@ def _push_one(
         return PushResult(target, "already", done.detail or "")
     if dry_run:
         return PushResult(target, "would-push", f"{decision.on} {decision.spec}")
+    attempted = True
     try:
         detail = _deliver(app, decision, workout, target)
         state = "done"
     except PushFailed as exc:
-        detail, state = exc.reason, "failed"
+        detail, state, attempted = exc.reason, "failed", exc.attempted
     with app.uow() as uow:
         uow.repo.record_push(
             decision_id=decision.id, target=target, on=decision.on, state=state,
@@ -95,15 +97,33 @@ def _push_one(
         )  # fmt: skip
         uow.commit()
     if state == "done":
-        logs.event("pushed", target=target, date=decision.on.isoformat(), level=decision.level)
+        logs.event(
+            "pushed", target=target, date=decision.on.isoformat(), phase=decision.phase,
+            level=decision.level,
+        )  # fmt: skip
         return PushResult(target, "pushed", detail)
-    logs.event("push-failed", target=target, date=decision.on.isoformat(), reason=detail)
+    if says_something_new(done, detail, attempted):
+        logs.event("push-failed", target=target, date=decision.on.isoformat(), reason=detail)
     return PushResult(target, "failed", detail)
 
 
+def says_something_new(before: PushRecord | None, detail: str, attempted: bool) -> bool:
+    """Whether a failed push is worth a log line: the first failure of this decision to this
+    target, or a different one. The same fault again (a watch still unplugged, a folder
+    still read-only) or a pass skipped while Garmin backs off is not: the worker tries
+    every pass and would say it every 30 s."""
+    if before is None or before.state != "failed":
+        return True
+    return attempted and before.detail != detail
+
+
 class PushFailed(Exception):
-    def __init__(self, reason: str) -> None:
+    """A push that did not happen, and why. `attempted` is False when the target was not
+    even tried (Garmin backing off, or needing a login)."""
+
+    def __init__(self, reason: str, *, attempted: bool = True) -> None:
         self.reason = reason
+        self.attempted = attempted
         super().__init__(reason)
 
 
@@ -111,7 +131,12 @@ def _deliver(app: App, decision: StoredDecision, workout: Workout, target: str) 
     data = workout_file(workout, decision.level, app.clock())
     if target == "outbox":
         path = app.settings.outbox / file_name(decision)
-        write_private_atomic(path, data)
+        try:
+            app.settings.outbox.mkdir(parents=True, exist_ok=True, mode=0o700)
+            write_private_atomic(path, data)
+        except OSError as exc:
+            fault = FolderError.from_os(exc, app.settings.outbox, "write to")
+            raise PushFailed(f"{fault} (runback tries again)") from None
         return str(path)
     if target == "watch":
         return str(_to_watch(app.settings.watch_dir, file_name(decision), data))
@@ -127,12 +152,15 @@ def _to_watch(watch_dir: Path | None, name: str, data: bytes) -> Path:
         raise PushFailed("no watch configured (set watch_dir to the mounted watch)")
     garmin = watch_dir / "GARMIN"
     if not garmin.is_dir():
-        raise PushFailed(f"no watch mounted at {watch_dir} (no GARMIN folder there)")
+        raise PushFailed(
+            f"no watch mounted at {watch_dir} (no GARMIN folder there); will push when it is"
+        )
     folder = garmin / "NewFiles"
     try:
         folder.mkdir(exist_ok=True)
         path = folder / name
         write_private_atomic(path, data)
     except OSError as exc:
-        raise PushFailed(f"cannot write to the watch: {exc.strerror or exc}") from None
+        fault = FolderError.from_os(exc, folder, "write to the watch at")
+        raise PushFailed(f"{fault} (runback tries again)") from None
     return path

@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from sync.errors import FolderError
+
 
 def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
@@ -33,19 +35,24 @@ class RawStore:
         return self.root / sha256[:2] / f"{sha256}.fit"
 
     def put(self, sha256: str, data: bytes, origin: RawOrigin) -> Path:
-        """Keep `data` under its hash (once; a second put of the same bytes changes nothing)."""
+        """Keep `data` under its hash (once; a second put of the same bytes changes nothing).
+        Raises FolderError when the store cannot be written (read-only, full)."""
         path = self.path_for(sha256)
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            write_private_atomic(path, data)
-        meta = path.with_suffix(".json")
-        if not meta.exists():
-            body = {
-                "source": origin.source,
-                "file_name": origin.file_name,
-                "source_id": origin.source_id,
-            }
-            write_private_atomic(meta, json.dumps(body).encode())
+        try:
+            if not path.exists():
+                if not path.parent.is_dir():
+                    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+                write_private_atomic(path, data)
+            meta = path.with_suffix(".json")
+            if not meta.exists():
+                body = {
+                    "source": origin.source,
+                    "file_name": origin.file_name,
+                    "source_id": origin.source_id,
+                }
+                write_private_atomic(meta, json.dumps(body).encode())
+        except OSError as exc:
+            raise FolderError.from_os(exc, self.root, "write to") from None
         return path
 
     def origin(self, sha256: str) -> RawOrigin | None:

@@ -15,7 +15,7 @@ from sync.analysis import analyze_activity, choose_plan
 from sync.bootstrap import App
 from sync.errors import FitFileError
 from sync.fitfile import read_activity
-from sync.formatting import iso
+from sync.formatting import iso, safe_text
 from sync.rawstore import RawOrigin, sha256_of
 from sync.store.repository import Duplicate, StoredActivity
 
@@ -40,13 +40,15 @@ def ingest_bytes(
     """Store one FIT file's activity once, however often and however it arrives.
 
     Idempotent by content hash and by (device serial, time created): the same run under
-    another name, or once from the inbox and once from Garmin, is one activity.
+    another name, or once from the inbox and once from Garmin, is one activity. A name
+    that is not UTF-8 is stored with its odd bytes written \\xNN (the log escapes it too).
     """
+    shown, file_name = file_name, safe_text(file_name)
     sha = sha256_of(data)
     with app.uow() as uow:
         existing = uow.repo.activity_id_by_sha(sha)
         if existing is not None:
-            return _duplicate(app, uow, existing, file_name, source, sha)
+            return _duplicate(app, uow, existing, shown, source, sha)
     try:
         act = read_activity(data)
     except FitFileError as exc:
@@ -60,15 +62,15 @@ def ingest_bytes(
                 reason=exc.reason,
             )
             uow.commit()
-        logs.event("rejected", file=file_name, source=source, reason=exc.reason)
-        return IngestResult(file_name, "rejected", reason=exc.reason)
+        logs.event("rejected", file=shown, source=source, reason=exc.reason)
+        return IngestResult(shown, "rejected", reason=exc.reason)
 
     session = _match_at_ingest(app, act)
     try:
         with app.uow() as uow:
             same_run = uow.repo.activity_id_by_device(act.device_serial, act.time_created)
             if same_run is not None:
-                return _duplicate(app, uow, same_run, file_name, source, sha)
+                return _duplicate(app, uow, same_run, shown, source, sha)
             app.raw.put(sha, data, RawOrigin(source, file_name, source_id))
             new_id = uow.repo.add_activity(
                 act,
@@ -94,10 +96,10 @@ def ingest_bytes(
             winner = uow.repo.activity_id_by_sha(sha) or uow.repo.activity_id_by_device(
                 act.device_serial, act.time_created
             )
-            return _duplicate(app, uow, winner, file_name, source, sha)
+            return _duplicate(app, uow, winner, shown, source, sha)
     logs.event(
         "ingested",
-        file=file_name,
+        file=shown,
         source=source,
         activity=new_id,
         start=iso(act.start),
@@ -106,7 +108,7 @@ def ingest_bytes(
     from sync.planning import refresh
 
     refresh(app)
-    return IngestResult(file_name, "ingested", activity_id=new_id, activity=act)
+    return IngestResult(shown, "ingested", activity_id=new_id, activity=act)
 
 
 def _match_at_ingest(app: App, act: Activity) -> Match:
@@ -124,7 +126,7 @@ def _duplicate(
     reason = f"duplicate of activity {activity_id}"
     uow.repo.log_ingest(
         at=app.clock(),
-        file_name=file_name,
+        file_name=safe_text(file_name),
         source=source,
         sha256=sha,
         state="duplicate",
@@ -205,8 +207,15 @@ class Status:
 
 
 def status(app: App) -> Status:
+    from sync.errors import FolderError
+    from sync.formatting import safe_text
     from sync.garmin_sync import state_word
     from sync.inbox import pending_files
+
+    try:
+        pending = [safe_text(p.name) for p in pending_files(app.settings.inbox)]
+    except FolderError:
+        pending = []  # the worker says so in its log; status still shows the rest
 
     with app.uow() as uow:
         count = uow.repo.count_activities()
@@ -217,7 +226,7 @@ def status(app: App) -> Status:
         garmin_state = uow.repo.garmin_state()
     return Status(
         activities=count,
-        pending=[p.name for p in pending_files(app.settings.inbox)],
+        pending=pending,
         failed=[
             {"file": f.file_name, "reason": f.reason or "", "at": iso(f.at) or ""} for f in failures
         ],

@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     athlete: str = "default"
     inbox_scan_s: float = Field(default=2.0, gt=0, le=3600)
     inbox_stable_s: float = Field(default=1.0, ge=0, le=600)
+    # A FIT file shorter than its header says (a copy still arriving in pieces) waits
+    # until it has not changed for this long before it is refused as truncated.
+    inbox_truncated_wait_s: float = Field(default=60.0, ge=0, le=24 * 3600)
     garmin_pull_min: float = Field(default=15.0, ge=1, le=24 * 60)
     log_json: bool = False
     log_max_bytes: int = Field(default=5_000_000, ge=10_000)

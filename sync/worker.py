@@ -16,6 +16,7 @@ lost and nothing is stored twice.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import signal
@@ -26,18 +27,41 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
+
+from sqlalchemy.exc import DBAPIError
 
 from sync import logs
 from sync.bootstrap import App
-from sync.errors import RunbackError
-from sync.inbox import Seen, decide_ready, observe, pending_files, take, wait_needed
+from sync.errors import FolderError, RunbackError
+from sync.faults import folder_fault, folder_recovered, guarded, quiet_scheduler_logs
+from sync.formatting import safe_text
+from sync.inbox import (
+    Seen,
+    being_written,
+    decide_ready,
+    item_key,
+    lease_test,
+    locate,
+    observe,
+    pending_files,
+    quarantine,
+    take,
+    wait_needed,
+)
 from sync.service import IngestResult
+from sync.store.work import WorkItem
+from sync.summary import PassReport, log_summary
+
+if TYPE_CHECKING:
+    from sync.garmin_sync import PullReport
+    from sync.push import PushResult
 
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
 LEASE_S = 300  # a claim older than this belongs to a worker that died elsewhere
-RETRY_S = 30  # an unreadable file is tried again after this long
-MAX_ATTEMPTS = 5
+RETRY_S = 30  # a file that failed is tried again after this long (times its attempts)
+MAX_ATTEMPTS = 5  # then it goes to quarantine with the reason
+FOLDER_RETRY_S = 30  # a folder that could not be used is tried again after this long
 PROCESS_EVERY_S = 30
 
 
@@ -64,7 +88,14 @@ class ClosedFiles:
 
 class InboxPass:
     """Gather (list and settle the files), enqueue them as work items, then claim and take
-    them one by one until none is left or the worker is asked to stop."""
+    them one by one until none is left or the worker is asked to stop.
+
+    What goes wrong is the file's or a folder's. A file that cannot be read is tried
+    again, up to MAX_ATTEMPTS, then quarantined with the reason. A folder that cannot be
+    used (read-only, full) is said once and the pass stops taking files until
+    FOLDER_RETRY_S later; that costs the file no attempt. A file still arriving (shorter
+    than its header says, or held open by its writer) waits, also at no cost.
+    """
 
     def __init__(
         self, app: App, clock: Callable[[], float] = time.time, closed: ClosedFiles | None = None
@@ -73,10 +104,38 @@ class InboxPass:
         self.clock = clock
         self.closed = closed
         self.memory: dict[str, Seen] = {}
+        self.paused_until = 0.0
 
-    def run(self, stop: threading.Event) -> list[IngestResult]:
+    def run(self, stop: threading.Event, report: PassReport | None = None) -> list[IngestResult]:
+        """One pass; its summary line is logged unless the caller gathers a `report`."""
+        own = report is None
+        report = report if report is not None else PassReport()
+        self._enqueue_ready()
+        results = []
+        while not stop.is_set() and self.clock() >= self.paused_until:
+            with self.app.uow() as uow:
+                item = uow.repo.claim("inbox", WORKER_ID, self.app.clock(), LEASE_S)
+            if item is None:
+                break
+            result = self._take(item)
+            if result is not None:
+                results.append(result)
+        report.files += results
+        if any(r.state in ("ingested", "imported") for r in results):
+            report.pushes += process(self.app, decide=False)  # the ingest has just decided
+        if own:
+            log_summary(self.app, report)
+        return results
+
+    def _enqueue_ready(self) -> None:
         inbox = self.app.settings.inbox
-        current = observe(pending_files(inbox))
+        try:
+            files = pending_files(inbox)
+        except FolderError as exc:
+            folder_fault(exc)
+            return
+        folder_recovered("read")
+        current = observe(files)
         flagged = self.closed.drain() if self.closed else set()
         ready, self.memory = decide_ready(
             current, self.memory, self.clock(), self.app.settings.inbox_stable_s, flagged
@@ -85,76 +144,123 @@ class InboxPass:
         with self.app.uow() as uow:
             for name in ready:
                 size, mtime_ns = current[name]
-                uow.repo.enqueue("inbox", f"{name}|{size}|{mtime_ns}", name, now)
-        results = []
-        while not stop.is_set():
-            with self.app.uow() as uow:
-                item = uow.repo.claim("inbox", WORKER_ID, self.app.clock(), LEASE_S)
-            if item is None:
-                break
-            result = self._take(item.id, item.file_name, item.attempts)
-            if result is not None:
-                results.append(result)
-        if any(r.state in ("ingested", "imported") for r in results):
-            process(self.app, decide=False)  # the ingest or import has just decided
-        return results
+                uow.repo.enqueue("inbox", item_key(name, size, mtime_ns), safe_text(name), now)
 
-    def _take(self, item_id: int, name: str, attempts: int) -> IngestResult | None:
-        path = self.app.settings.inbox / name
-        state, error, retry_at = "done", None, None
-        result = None
+    def _take(self, item: WorkItem) -> IngestResult | None:
+        path = locate(self.app.settings.inbox, item.key)
+        if path is None:  # taken, removed, or changed since (a newer item has it)
+            self._finish(item, "done")
+            return None
+        name = path.name
+        if lease_test(path) is True:
+            self._finish(item, "failed", "held open by its writer", self.app.settings.inbox_scan_s,
+                         counted=False)  # fmt: skip
+            return IngestResult(name, "waiting", reason="held open by its writer")
         try:
-            result = take(self.app, path)
-            if result.state == "rejected" and (result.reason or "").startswith("cannot read"):
-                state, error = "failed", result.reason
+            quiet_s = self.clock() - path.stat().st_mtime
+            result = take(self.app, path, quiet_s=quiet_s)
         except FileNotFoundError:
-            pass  # taken by another worker, or removed by her: nothing left to do
-        except OSError as exc:
-            state, error = "failed", f"cannot move: {exc.strerror or exc}"
-            logs.event("skipped", file=name, reason=error)
-        if state == "failed" and attempts < MAX_ATTEMPTS:
-            retry_at = self.app.clock() + timedelta(seconds=RETRY_S * attempts)
-        with self.app.uow() as uow:
-            uow.repo.finish(item_id, state, self.app.clock(), error, retry_at)
+            self._finish(item, "done")
+            return None
+        except FolderError as exc:
+            return self._folder_fault(item, exc)
+        except DBAPIError:  # the database, not the file: the job says so (guarded)
+            with contextlib.suppress(DBAPIError):
+                self._finish(item, "failed", "database", FOLDER_RETRY_S, counted=False)
+            raise
+        except Exception as exc:  # runback's own bug: this file must not stop the others
+            logs.internal_error("inbox", exc)
+            reason = f"internal error ({type(exc).__name__}; details in the log)"
+            return self._failed(item, path, reason)
+        if result.state == "waiting":
+            wait_s = max(1.0, self.app.settings.inbox_truncated_wait_s - quiet_s)
+            self._finish(item, "failed", result.reason, wait_s, counted=False)
+            return result
+        if result.state == "failed":
+            return self._failed(item, path, result.reason or "failed")
+        self._finish(item, "done")
+        folder_recovered()  # the file went through every folder it needed
         return result
 
+    def _failed(self, item: WorkItem, path: Path, reason: str) -> IngestResult:
+        """A failure of the file itself: tried again later, quarantined after the last try."""
+        name = path.name
+        if item.attempts < MAX_ATTEMPTS:
+            retry_s = RETRY_S * item.attempts
+            logs.event("file-failed", file=name, reason=reason, attempt=item.attempts,
+                       retry_in_s=retry_s)  # fmt: skip
+            self._finish(item, "failed", reason, retry_s)
+            return IngestResult(name, "failed", reason=reason)
+        why = f"{reason} (gave up after {MAX_ATTEMPTS} attempts)"
+        try:
+            quarantine(self.app, path, name, why, "failed")
+        except FileNotFoundError:
+            pass
+        except FolderError as exc:
+            return self._folder_fault(item, exc)
+        self._finish(item, "done", why)
+        return IngestResult(name, "rejected", reason=why)
 
-def process(app: App, decide: bool = True) -> None:
+    def _folder_fault(self, item: WorkItem, exc: FolderError) -> IngestResult:
+        """Not the file's fault: say it once, keep the file, take no file until later."""
+        folder_fault(exc)
+        self.paused_until = self.clock() + FOLDER_RETRY_S
+        self._finish(item, "failed", str(exc), FOLDER_RETRY_S, counted=False)
+        return IngestResult(item.file_name, "failed", reason=str(exc))
+
+    def _finish(
+        self, item: WorkItem, state: str, error: str | None = None, retry_s: float | None = None,
+        counted: bool = True,
+    ) -> None:  # fmt: skip
+        now = self.app.clock()
+        retry_at = now + timedelta(seconds=retry_s) if retry_s is not None else None
+        with self.app.uow() as uow:
+            uow.repo.finish(item.id, state, now, error, retry_at,
+                            attempts=None if counted else item.attempts - 1)  # fmt: skip
+
+
+def process(app: App, decide: bool = True) -> list[PushResult]:
     """Push the latest decision where it has not gone yet, deciding again first unless
     the caller just did (every ingest and journal entry decides again by itself)."""
     from sync.push import push
 
     try:
-        push(app, decide=decide)  # failures are logged by push and retried next pass
+        return push(app, decide=decide)  # failures are logged by push and retried next pass
     except RunbackError as exc:
         logs.event("process-failed", reason=str(exc))
+        return []
 
 
-def pull_if_connected(app: App) -> None:
+def pull_if_connected(app: App) -> PullReport | None:
     from sync.garmin_sync import connected, pull
 
     if not connected(app) and app.garmin is None:
-        return
+        return None
     try:
-        pull(app)
+        return pull(app)
+    except FolderError as exc:
+        folder_fault(exc)
     except RunbackError as exc:
         logs.event("pull-failed", reason=str(exc))
+    return None
 
 
 def run_once(app: App, stop: threading.Event | None = None) -> list[IngestResult]:
     """One full pass: the inbox (files still settling get the time they need, once), a
-    Garmin pull when logged in, and the push of the latest decision."""
+    Garmin pull when logged in, and the push of the latest decision; one summary line."""
     stop = stop or threading.Event()
     release_dead_claims(app)
+    report = PassReport()
     inbox_pass = InboxPass(app)
-    results = inbox_pass.run(stop)
+    results = inbox_pass.run(stop, report)
     delay = wait_needed(inbox_pass.memory, time.time(), app.settings.inbox_stable_s)
     if inbox_pass.memory and not stop.is_set():
         stop.wait(delay + 0.05)
-        results += inbox_pass.run(stop)
+        results += inbox_pass.run(stop, report)
     if not stop.is_set():
-        pull_if_connected(app)
-        process(app)
+        report.add_pull(pull_if_connected(app))
+        report.pushes += process(app)
+    log_summary(app, report)
     return results
 
 
@@ -164,6 +270,7 @@ def run_forever(app: App, stop: threading.Event) -> None:
     from apscheduler.schedulers.blocking import BlockingScheduler
 
     release_dead_claims(app)
+    quiet_scheduler_logs()
     closed = ClosedFiles()
     inbox_pass = InboxPass(app, closed=closed)
     scheduler = BlockingScheduler(
@@ -174,14 +281,12 @@ def run_forever(app: App, stop: threading.Event) -> None:
     now = datetime.now(UTC)
 
     def inbox_job() -> None:
-        try:
-            inbox_pass.run(stop)
-        except RunbackError as exc:
-            logs.event("pass-failed", reason=str(exc))
+        inbox_pass.run(stop)
 
     scheduler.add_job(
-        inbox_job, "interval", seconds=app.settings.inbox_scan_s, id="inbox", next_run_time=now
-    )
+        guarded("inbox", inbox_job), "interval", seconds=app.settings.inbox_scan_s, id="inbox",
+        next_run_time=now,
+    )  # fmt: skip
     decided_on: list[object] = [None]
 
     def process_job() -> None:
@@ -189,15 +294,22 @@ def run_forever(app: App, stop: threading.Event) -> None:
         # from another process); what only time changes is the date. So decide again
         # when the day turns, and otherwise just push a decision that has not gone yet.
         today = app.today()
-        process(app, decide=decided_on[0] != today)
+        log_summary(app, PassReport(pushes=process(app, decide=decided_on[0] != today)))
         decided_on[0] = today
 
+    def pull_job() -> None:
+        report = PassReport()
+        report.add_pull(pull_if_connected(app))
+        if report.pulled_stored:
+            report.pushes += process(app, decide=False)  # the ingest has just decided
+        log_summary(app, report)
+
     scheduler.add_job(
-        process_job, "interval", seconds=PROCESS_EVERY_S, id="process",
+        guarded("process", process_job), "interval", seconds=PROCESS_EVERY_S, id="process",
         next_run_time=now + timedelta(seconds=PROCESS_EVERY_S),
     )  # fmt: skip
     scheduler.add_job(
-        pull_if_connected, "interval", minutes=app.settings.garmin_pull_min, args=[app],
+        guarded("garmin-pull", pull_job), "interval", minutes=app.settings.garmin_pull_min,
         id="garmin-pull", next_run_time=now,
     )  # fmt: skip
     observer = _watch(app.settings.inbox, closed, scheduler)
@@ -268,27 +380,6 @@ def _watch(inbox: Path, closed: ClosedFiles, scheduler: Any) -> Any:
         logs.event("watch-unavailable", reason=str(exc))
         return None
     return observer
-
-
-def being_written(path: Path) -> bool:
-    """True unless the kernel agrees that no process has `path` open for writing.
-
-    A read lease (fcntl F_SETLEASE) is granted only when no one has the file open for
-    writing; taking and dropping one is the exact test. When a lease cannot be tried
-    (not the owner, another filesystem), say True: the periodic scan decides then.
-    """
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    except OSError:
-        return True
-    try:
-        fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_RDLCK)
-        fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_UNLCK)
-        return False
-    except OSError:
-        return True
-    finally:
-        os.close(fd)
 
 
 def release_dead_claims(app: App) -> None:

@@ -67,6 +67,16 @@ class GarminQueries:
             self.conn.execute(select(p.remote_id).where(p.athlete_id == self.athlete_id)).scalars()
         )
 
+    def pull_refusals(self) -> list[tuple[str, str | None, datetime]]:
+        """(remote id, reason, when) of every download refused, the latest first."""
+        p = s.garmin_pulled.c
+        rows = self.conn.execute(
+            select(p.remote_id, p.detail, p.at)
+            .where(p.athlete_id == self.athlete_id, p.state == "rejected")
+            .order_by(p.at.desc(), p.id.desc())
+        )
+        return [(row.remote_id, row.detail, row.at) for row in rows]
+
     def record_pulled(self, remote_id: str, state: str, detail: str | None, at: datetime) -> None:
         self.conn.execute(
             insert(s.garmin_pulled).values(

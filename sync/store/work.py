@@ -102,21 +102,22 @@ class WorkQueries:
 
     def finish(
         self, item_id: int, state: str, at: datetime, error: str | None = None,
-        retry_at: datetime | None = None,
+        retry_at: datetime | None = None, attempts: int | None = None,
     ) -> None:  # fmt: skip
+        """End a claim. `attempts` overrides the count (a wait that was not the file's
+        fault, a folder that could not be written, does not use up an attempt)."""
         w = s.work_item.c
-        self.conn.execute(
-            update(s.work_item)
-            .where(w.id == item_id)
-            .values(
-                state=state,
-                last_error=error,
-                next_attempt_at=retry_at,
-                updated_at=at,
-                claimed_by=None,
-                claimed_at=None,
-            )
-        )
+        values: dict[str, object] = {
+            "state": state,
+            "last_error": error,
+            "next_attempt_at": retry_at,
+            "updated_at": at,
+            "claimed_by": None,
+            "claimed_at": None,
+        }
+        if attempts is not None:
+            values["attempts"] = attempts
+        self.conn.execute(update(s.work_item).where(w.id == item_id).values(values))
         self.conn.commit()
 
     def release_claims_of(self, workers: list[str], at: datetime) -> int:

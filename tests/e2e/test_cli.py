@@ -186,10 +186,11 @@ def test_log_json_writes_json_lines(
     runback: Runner, fit_dir: Path, cli_env: dict[str, str]
 ) -> None:
     runback("--log-json", "ingest", str(fit_dir / "b.FIT"))
-    line = (Path(cli_env["RUNBACK_HOME"]) / "logs" / "runback.log").read_text().splitlines()[-1]
-    body = json.loads(line)
-    assert body["event"] == "ingested"
+    lines = (Path(cli_env["RUNBACK_HOME"]) / "logs" / "runback.log").read_text().splitlines()
+    bodies = [json.loads(line) for line in lines]
+    [body] = [b for b in bodies if b["event"] == "ingested"]
     assert body["file"] == "b.FIT"
+    assert body["level"] == "info"
 
 
 @pytest.mark.postgres

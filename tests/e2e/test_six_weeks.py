@@ -183,3 +183,24 @@ def test_six_weeks_from_walking_to_running_through_a_leak_and_a_red_flag(
     report = her.home / "report.html"
     her.cli(later, "report")
     assert report.exists()
+    said_in_the_log_as_it_happened(her.home)
+
+
+def said_in_the_log_as_it_happened(home: Path) -> None:
+    """runback.log holds a `decided` line for every stored decision and a `pushed` line for
+    every push that went out, at info level, in the order they happened."""
+    import re
+    import sqlite3
+
+    with sqlite3.connect(home / "runback.db") as db:
+        decisions = db.execute("SELECT on_date, level, phase FROM decision ORDER BY id").fetchall()
+        pushes = db.execute(
+            "SELECT target, on_date FROM push WHERE state = 'done' ORDER BY at, id"
+        ).fetchall()
+    log = (home / "logs" / "runback.log").read_text()
+    decided = re.findall(r" info event=decided date=(\S+) level=(\d+) phase=(\S+)", log)
+    pushed = re.findall(r" info event=pushed target=(\S+) date=(\S+)", log)
+    assert len(decisions) >= 10
+    assert len(pushes) >= 6
+    assert [(d, int(level), p) for d, level, p in decided] == list(decisions)
+    assert sorted(pushed) == sorted(pushes)

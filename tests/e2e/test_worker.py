@@ -5,14 +5,17 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
 import threading
 import time
+from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from tests.e2e.conftest import Runner, start_worker
-from tests.support.fitbuilder import run_walk, simple_run, workout_file
+from tests.support.fitbuilder import T0, run_walk, simple_run, workout_file
 
 
 def settle(path: Path) -> None:
@@ -160,3 +163,104 @@ def test_the_worker_leaves_files_that_are_not_fit_files_alone(
     settle(home / "inbox" / name)
     assert runback("worker", "--once").returncode == 0
     assert (home / "inbox" / name).exists()
+
+
+def _stop(proc: subprocess.Popen[str]) -> str:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        _out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, err
+    return err
+
+
+def _wait_for(check: Callable[[], bool], timeout: float = 15) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_the_running_worker_takes_odd_and_hostile_names_and_says_each_on_one_line(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    """A name that is not UTF-8 used to stop the inbox (a traceback every 2 s); escape
+    sequences and line separators in a name went raw into the log and stderr."""
+    home = Path(cli_env["RUNBACK_HOME"])
+    proc = start_worker(dict(cli_env, RUNBACK_INBOX_SCAN_S="0.5"))
+    names = [
+        os.fsdecode(b"lauf-\xe4\xff.fit"),
+        "\x1b[2J\x1b[31mred.fit",
+        "two\u2028lines\x85.fit",
+        "after.fit",
+    ]
+    try:
+        for i, name in enumerate(names):
+            staged = tmp_path / f"staged-{i}.fit"
+            staged.write_bytes(simple_run(2, serial=80_000 + i, start=T0 + timedelta(days=i)))
+            os.replace(staged, home / "inbox" / name)
+        assert _wait_for(lambda: len(os.listdir(home / "archive")) == len(names))
+    finally:
+        err = _stop(proc)
+    assert sorted(os.listdir(home / "archive")) == sorted(names)
+    assert "Traceback" not in err
+    assert "skipped: maximum number of running instances" not in err
+    log = (home / "logs" / "runback.log").read_text()
+    for text in (err, log):
+        assert all(line.isprintable() for line in text.split("\n")), text
+        assert text.count("event=ingested ") == len(names)
+
+
+def test_a_copy_that_arrives_in_pieces_with_pauses_is_taken_whole(
+    cli_env: dict[str, str],
+) -> None:
+    """A phone over Wi-Fi: open, write a piece, close, a pause over a second, again. Each
+    piece used to be quarantined as a truncated file."""
+    home = Path(cli_env["RUNBACK_HOME"])
+    proc = start_worker(dict(cli_env, RUNBACK_INBOX_SCAN_S="0.5"))
+    data = run_walk()
+    target = home / "inbox" / "phone.fit"
+    try:
+        size = len(data) // 3 + 1
+        for start in range(0, len(data), size):
+            with target.open("ab") as fh:
+                fh.write(data[start : start + size])
+            time.sleep(1.3)
+        assert _wait_for(lambda: (home / "archive" / "phone.fit").exists())
+    finally:
+        err = _stop(proc)
+    assert (home / "archive" / "phone.fit").read_bytes() == data
+    assert list((home / "quarantine").iterdir()) == []
+    assert "event=quarantined" not in err
+
+
+def test_an_outbox_that_cannot_be_written_is_one_line_and_the_push_goes_out_later(
+    runback: Runner, cli_env: dict[str, str]
+) -> None:
+    """A folder stands where the workout file should go: root cannot write there either
+    (a read-only outbox used to be a traceback and exit 1)."""
+    home = Path(cli_env["RUNBACK_HOME"])
+    env = dict(cli_env, RUNBACK_TODAY="2026-11-02")
+    assert runback("profile", "set", "--birth-date", "2026-06-01", "--cleared-on",
+                   "2026-11-01", env=env).returncode == 0  # fmt: skip
+    assert runback("readiness", "log", "--date", "2026-11-01", "--passed", "all",
+                   env=env).returncode == 0  # fmt: skip
+    day = json.loads(runback("plan", "--json", env=env).stdout)["date"]
+    blocker = home / "outbox" / f"runback-{day}.fit"
+    blocker.mkdir(parents=True)
+    for _ in range(2):
+        done = runback("worker", "--once", env=env)
+        assert done.returncode == 0, done.stderr
+        assert "Traceback" not in done.stderr
+    log = (home / "logs" / "runback.log").read_text()
+    [line] = [x for x in log.splitlines() if "event=push-failed" in x]
+    assert str(home / "outbox") in line
+    assert "runback tries again" in line
+    blocker.rmdir()
+    assert runback("worker", "--once", env=env).returncode == 0
+    assert blocker.is_file()

@@ -19,7 +19,14 @@ import responses
 from rules.workout import Workout, parse
 from sync import garmin_sync
 from sync.bootstrap import App, bootstrap
-from sync.garmin import ConnectGateway, LoginNeeded, RateLimited, RemoteActivity, Unavailable
+from sync.garmin import (
+    ConnectGateway,
+    GarminError,
+    LoginNeeded,
+    RateLimited,
+    RemoteActivity,
+    Unavailable,
+)
 from sync.garmin_fake import FakeGateway
 from sync.journal import log_readiness, set_profile
 from sync.push import push
@@ -271,6 +278,27 @@ def test_a_bad_download_is_refused_with_the_reason_and_the_pull_goes_on(
     assert reason in report.rejected[0]
 
 
+def test_an_activity_garmin_will_not_hand_over_is_refused_and_the_pull_goes_on(app: App) -> None:
+    fake = with_fake(app)
+    day = datetime(2026, 11, 8, 7, 0, tzinfo=UTC)
+    fake.add_activity(RemoteActivity("1", day, "running"), b"")
+    fake.add_activity(
+        RemoteActivity("2", day + timedelta(hours=3), "running"), zipped(run_on(day.date(), 2))
+    )
+    real = fake.original
+
+    def original(activity_id: str) -> bytes:
+        if activity_id == "1":
+            raise GarminError("Garmin Connect: API Error 404 - activity 1")
+        return real(activity_id)
+
+    fake.original = original  # type: ignore[method-assign]
+    report = garmin_sync.pull(app)
+    assert report.ingested == 1
+    [refused] = report.rejected
+    assert "404" in refused
+
+
 def test_pull_since_backfills(app: App) -> None:
     fake = with_fake(app)
     old = datetime(2026, 9, 1, 7, 0, tzinfo=UTC)
@@ -406,3 +434,129 @@ def test_login_saves_only_the_tokens_owner_only_and_never_the_password(
     assert "pw-Secret-42" not in log
     assert "event=garmin-login" in log
     assert status(app).as_json()["garmin"] == "ok"
+
+
+# --- malformed downloads and back-off (issue 13) ------------------------------------------------
+
+
+def _central(data: bytes) -> int:
+    """Offset of the (only) central directory entry of a zip."""
+    return data.rindex(b"PK\x01\x02")
+
+
+def corrupt_deflate(fit: bytes) -> bytes:
+    data = bytearray(zipped(fit))
+    start = 30 + len("123_ACTIVITY.fit")
+    data[start : start + 64] = b"\xff" * 64  # not a deflate stream any more
+    return bytes(data)
+
+
+def bad_crc(fit: bytes) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("123_ACTIVITY.fit", fit)
+    data = bytearray(buffer.getvalue())
+    data[30 + len("123_ACTIVITY.fit") + 100] ^= 0xFF  # one byte changed in transit
+    return bytes(data)
+
+
+def encrypted(fit: bytes) -> bytes:
+    data = bytearray(zipped(fit))
+    data[_central(data) + 8] |= 0x01  # the "encrypted" flag
+    return bytes(data)
+
+
+def unknown_method(fit: bytes) -> bytes:
+    data = bytearray(zipped(fit))
+    data[_central(data) + 10 : _central(data) + 12] = (99).to_bytes(2, "little")  # AES
+    return bytes(data)
+
+
+@pytest.mark.parametrize(
+    ("mangle", "words"),
+    [
+        (corrupt_deflate, "damaged"),
+        (bad_crc, "damaged"),
+        (encrypted, "encrypted"),
+        (unknown_method, "compression"),
+    ],
+)
+def test_a_malformed_download_is_refused_the_next_ones_come_and_it_is_not_fetched_again(
+    app: App, mangle: Callable[[bytes], bytes], words: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake = with_fake(app)
+    day = datetime(2026, 11, 8, 7, 0, tzinfo=UTC)
+    fake.add_activity(RemoteActivity("1", day, "running"), mangle(run_on(day.date(), 1)))
+    fake.add_activity(
+        RemoteActivity("2", day + timedelta(hours=3), "running"), zipped(run_on(day.date(), 2))
+    )
+    report = garmin_sync.pull(app)
+    assert report.ingested == 1
+    [refused] = report.rejected
+    assert refused.startswith("garmin-1.fit: ")
+    assert words in refused
+    fetched = fake.calls.count("original")
+    again = garmin_sync.pull(app)
+    assert (again.ingested, again.rejected) == (0, [])
+    assert fake.calls.count("original") == fetched
+    from sync.cli import main
+
+    db = [] if app.settings.database_url is None else ["--db", app.settings.db_url()]
+    capsys.readouterr()
+    assert main(["--home", str(app.settings.home), *db, "garmin", "status"]) == 0
+    shown = capsys.readouterr().out
+    assert "refused:    1 download" in shown
+    assert words in shown
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        Unavailable("Garmin Connect is failing (500)"),
+        Unavailable("cannot reach Garmin Connect (ReadTimeout)"),
+    ],
+)
+def test_5xx_and_timeouts_back_off_doubling_and_a_restart_still_waits(
+    app: App, fault: Unavailable
+) -> None:
+    fake = with_fake(app)
+    ready(app)
+    now = [app.clock()]
+    app.clock = lambda: now[0]
+    log_file = app.settings.logs / "runback.log"
+    fake.faults.append(fault)
+    [failed] = push(app, "garmin")
+    assert failed.state == "failed"
+    calls = len(fake.calls)
+    said = log_file.read_text()
+    assert (said.count("event=garmin-backoff "), said.count("event=push-failed ")) == (1, 1)
+    now[0] += timedelta(seconds=30)  # the next passes, while it backs off: no call, no line
+    assert push(app, "garmin")[0].state == "failed"
+    assert garmin_sync.pull(app).note.startswith("backing off Garmin Connect until")
+    assert status(app).as_json()["garmin"] == "backing-off"
+    restarted = bootstrap(app.settings)
+    restarted.garmin = lambda: fake
+    restarted.clock = app.clock
+    assert push(restarted, "garmin")[0].state == "failed"
+    restarted.engine.dispose()  # (close() would also close the log this test reads)
+    assert len(fake.calls) == calls
+    assert log_file.read_text() == said
+    failed_at, waits = now[0] - timedelta(seconds=30), []
+    for _ in range(3):
+        with app.uow() as uow:
+            state = uow.repo.garmin_state()
+        assert state is not None
+        assert state.backoff_until is not None
+        waits.append((state.backoff_until - failed_at).total_seconds())
+        now[0] = failed_at = state.backoff_until + timedelta(seconds=1)
+        if len(waits) < 3:
+            fake.faults.append(fault)
+            assert push(app, "garmin")[0].state == "failed"
+    assert [round(w / 60) for w in waits] == [1, 2, 4]
+    assert log_file.read_text().count("event=garmin-backoff ") == 3  # once per fault
+    assert push(app, "garmin")[0].state == "pushed"
+    assert status(app).as_json()["garmin"] == "ok"
+    with app.uow() as uow:
+        healed = uow.repo.garmin_state()
+    assert healed is not None
+    assert (healed.failures, healed.backoff_until) == (0, None)

@@ -73,3 +73,16 @@ def test_a_new_decision_is_pushed_again(ready_app: App) -> None:
     assert len({d.digest for d in decisions}) == len(decisions)
     [result] = push(ready_app, "outbox")
     assert result.state == "pushed"
+
+
+def test_an_unplugged_watch_is_said_once_not_on_every_pass(ready_app: App) -> None:
+    for _ in range(3):
+        assert push(ready_app, "watch")[0].state == "failed"
+    log = (ready_app.settings.logs / "runback.log").read_text()
+    [line] = [x for x in log.splitlines() if "event=push-failed" in x]
+    assert " warning " in line
+    assert "will push when it is" in line
+    (ready_app.settings.watch_dir / "GARMIN").mkdir(parents=True)  # type: ignore[operator]
+    assert push(ready_app, "watch")[0].state == "pushed"
+    log = (ready_app.settings.logs / "runback.log").read_text()
+    assert len([x for x in log.splitlines() if " info event=pushed target=watch" in x]) == 1
