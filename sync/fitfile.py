@@ -27,6 +27,9 @@ from sync.errors import FitFileError
 NAN = math.nan
 _TIMER_STOPS = frozenset({"stop", "stop_all", "stop_disable", "stop_disable_all"})
 _SPLIT_KINDS = {"rwd_run": "run", "rwd_walk": "walk", "rwd_stand": "stand"}
+# Workout steps are numbered by a uint16 message_index: more cannot be one workout, and a
+# small file repeating the message cannot make the reader hold millions of them.
+_MAX_WORKOUT_STEPS = 65_536
 
 
 def check_header(data: bytes) -> None:
@@ -180,7 +183,7 @@ class _Reader:
                     self.timer_events.append((when, str(values.get("event_type"))))
             elif name == "workout":
                 self.workout_name = msg.get_values().get("wkt_name")
-            elif name == "workout_step":
+            elif name == "workout_step" and len(self.steps) < _MAX_WORKOUT_STEPS:
                 self.steps.append(msg.get_values())
             elif name == "split":
                 self.splits.append(msg.get_values())

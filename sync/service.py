@@ -63,7 +63,7 @@ def ingest_bytes(
         logs.event("rejected", file=file_name, source=source, reason=exc.reason)
         return IngestResult(file_name, "rejected", reason=exc.reason)
 
-    session = _match_at_ingest(app, act)
+    session = _match_at_ingest(app, act, file_name)
     try:
         with app.uow() as uow:
             same_run = uow.repo.activity_id_by_device(act.device_serial, act.time_created)
@@ -109,13 +109,19 @@ def ingest_bytes(
     return IngestResult(file_name, "ingested", activity_id=new_id, activity=act)
 
 
-def _match_at_ingest(app: App, act: Activity) -> Match:
-    """The run matched against the workout in the file, else the one prescribed that day."""
+def _match_at_ingest(app: App, act: Activity, file_name: str) -> Match:
+    """The run matched against the workout in the file, else the one prescribed that day.
+
+    A recorded workout too big to expand is ignored (the run is still stored), and the
+    log says why."""
     from sync.planning import prescribed_plan
 
     with app.uow() as uow:
         prescribed = prescribed_plan(uow, act.start.astimezone(app.settings.tz()).date())
-    return analyze_activity(act, choose_plan(act, None, prescribed), app.settings)
+    choice = choose_plan(act, None, prescribed, app.settings.plan_limits)
+    if choice.ignored:
+        logs.event("workout-ignored", file=file_name, reason=choice.ignored)
+    return analyze_activity(act, choice.plan, app.settings)
 
 
 def _duplicate(
@@ -275,7 +281,7 @@ def rebuild(app: App) -> RebuildReport:
                     source_id=origin.source_id,
                 )
                 created += 1
-            session = _match_at_ingest(app, act)
+            session = _match_at_ingest(app, act, path.name)
             uow.repo.save_session(activity_id, act.pauses, session, app.clock())
             uow.commit()
     logs.event("rebuilt", created=created, refreshed=refreshed, problems=len(problems))
