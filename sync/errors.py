@@ -3,6 +3,8 @@ only the entry points (CLI, worker) choose exit codes and wording around them.""
 
 from __future__ import annotations
 
+from types import TracebackType
+
 
 class RunbackError(Exception):
     """Base of every error runback raises on purpose."""
@@ -27,3 +29,27 @@ class FitFileError(RunbackError):
 
 class StoreError(RunbackError):
     """The database is unreachable or not in a state runback can use."""
+
+
+class InternalError(Exception):
+    """What the log keeps of an unexpected exception: its type, its first line, where."""
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message (or its type when it has none).
+
+    Database errors put the statement, its parameters and PostgreSQL's DETAIL (which can
+    quote a whole row: her symptom values and notes) on the lines after the first.
+    """
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def private_exc_info(
+    exc: BaseException,
+) -> tuple[type[InternalError], InternalError, TracebackType | None]:
+    """exc_info for logging an unexpected exception without what its message may quote:
+    the frames are kept (where it happened), the message is cut to its first line, and
+    the chain of causes (whose messages carry the same data) is dropped."""
+    kept = InternalError(f"{type(exc).__module__}.{type(exc).__qualname__}: {first_line(exc)}")
+    return InternalError, kept, exc.__traceback__

@@ -265,6 +265,10 @@ def record_entry(app: App, fields: Mapping[str, str | None], source: str = "cli"
                 return Recorded(entry, existing, True, run)
             new_id = uow.repo.add_entry(entry, source=source, key=key, at=app.clock())
             uow.commit()
+            if new_id is None:  # the same entry, recorded by another process just now
+                stored = uow.repo.entry_id_by_key(key)
+                assert stored is not None, "the insert met this very entry"
+                return Recorded(entry, stored, True, run)
     except EntryError as exc:
         raise BadInput(f"--{exc.name}: {exc.message}") from None
     logs.event("symptoms-recorded", entry=new_id, source=source)
@@ -309,7 +313,9 @@ def import_csv(
                 already += 1
                 continue
             seen.add(key)
-            uow.repo.add_entry(entry, source=source, key=key, at=app.clock())
+            if uow.repo.add_entry(entry, source=source, key=key, at=app.clock()) is None:
+                already += 1  # imported by another process just now
+                continue
             added += 1
         uow.commit()
     logs.event(

@@ -23,7 +23,11 @@ def sqlite_url(path: Path) -> str:
 
 
 def make_engine(url: str, *, connect_args: dict[str, Any] | None = None) -> Engine:
-    """An engine for `url`; a SQLite file is created owner-readable only."""
+    """An engine for `url`; a SQLite file is created owner-readable only.
+
+    Statement parameters are hidden from every error the engine raises: they are her
+    symptom values and notes, and errors end up in logs and on stderr.
+    """
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
@@ -33,13 +37,15 @@ def make_engine(url: str, *, connect_args: dict[str, Any] | None = None) -> Engi
         database = parsed.database
         if database and database != ":memory:":
             _create_private_file(Path(database))
-        engine = create_engine(parsed, connect_args=connect_args or {})
+        engine = create_engine(parsed, connect_args=connect_args or {}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if backend == "postgresql":
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
-        return create_engine(parsed, pool_pre_ping=True, connect_args=connect_args or {})
+        return create_engine(
+            parsed, pool_pre_ping=True, connect_args=connect_args or {}, hide_parameters=True
+        )
     raise BadInput(f"database URL names '{backend}': runback supports sqlite and postgresql")
 
 

@@ -170,3 +170,52 @@ def test_worker_once_quarantines_an_unreadable_journal_and_goes_on(
     assert (home / "quarantine" / "b.csv").exists()
     assert "row 2, column note" in (home / "quarantine" / "b.csv.reason.txt").read_text()
     assert list(inbox.iterdir()) == []
+
+
+def _refuse_symptom_rows(db: str) -> None:
+    """Make the database itself refuse every new symptom entry (a fault, not bad input):
+    on PostgreSQL with a CHECK constraint, whose error DETAIL quotes the whole row."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(db)
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(
+                text("ALTER TABLE symptom_entry ADD CONSTRAINT no_fluid CHECK (fluid_ml IS NULL)")
+            )
+        else:
+            conn.execute(
+                text(
+                    "CREATE TRIGGER refuse BEFORE INSERT ON symptom_entry "
+                    "BEGIN SELECT RAISE(ABORT, 'refused by a test trigger'); END"
+                )
+            )
+    engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def test_a_database_failure_shows_no_symptom_value_on_stderr_or_in_the_log(
+    runback: Runner, cli_env: dict[str, str], request: pytest.FixtureRequest, backend: str
+) -> None:
+    home = Path(cli_env["RUNBACK_HOME"])
+    if backend == "postgres":
+        db = request.getfixturevalue("pg_url")
+        options = ["--db", db]
+    else:
+        db, options = f"sqlite:///{home / 'runback.db'}", []
+    assert runback(*options, "status").returncode == 0  # creates the schema
+    _refuse_symptom_rows(db)
+    done = runback(
+        *options, *TODAY, "symptoms", "log", "--leak", "leak", "--note", SECRETS["note"],
+        "--fluid-ml", SECRETS["fluid-ml"], "--slept-h", SECRETS["slept-h"],
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr.startswith("runback: internal error: ")
+    assert done.stderr.count("\n") == 1
+    log = (home / "logs" / "runback.log").read_text()
+    assert "internal error" in log
+    for secret in SECRETS.values():
+        assert secret not in done.stderr + done.stdout, f"{secret!r} on stderr"
+        assert secret not in log, f"{secret!r} in the log"
