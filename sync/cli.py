@@ -34,10 +34,16 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _date(text: str) -> date:
+    from sync.dates import out_of_range
+
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{text}' is not a date (YYYY-MM-DD)") from None
+    problem = out_of_range(day)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
+    return day
 
 
 def build_parser() -> argparse.ArgumentParser:

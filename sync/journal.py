@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
@@ -29,6 +30,7 @@ from rules.symptoms import EntryError, SymptomEntry, link_leak
 from rules.workout import SpecError, parse_duration
 from sync import logs
 from sync.bootstrap import App
+from sync.dates import out_of_range
 from sync.errors import BadInput
 from sync.formatting import clock
 from sync.store.repository import StoredActivity, UnitOfWork
@@ -450,6 +452,18 @@ def _escaped(text: str) -> str:
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
 
 
+_CELL_REASON = re.compile(r"(.*? row \d+, column [^:]+): ")
+
+
+def public_reason(reason: str) -> str:
+    """A refused journal's reason without what may quote a symptom value: a cell's row and
+    column stay, its problem (e.g. 'must be 0-10, got 12') is left to the quarantine note."""
+    cell = _CELL_REASON.match(reason)
+    if cell is None:
+        return reason  # about the file as a whole (encoding, header, size): no values
+    return f"{cell[1]}: refused (the reason is in the .reason.txt note in quarantine/)"
+
+
 def _column_name(header: str) -> str:
     return header.strip().lower().replace("_", "-").removeprefix("--")
 
@@ -540,9 +554,13 @@ def _plain_text(name: str, value: str | None) -> None:
 
 def _parse_date(name: str, value: str | None) -> date:
     try:
-        return date.fromisoformat(str(value))
+        day = date.fromisoformat(str(value))
     except ValueError:
         raise EntryError(name, f"'{value}' is not a date (YYYY-MM-DD)") from None
+    problem = out_of_range(day)
+    if problem:
+        raise EntryError(name, problem)
+    return day
 
 
 def _parse_int(name: str, value: str | None, low: int | None, high: int | None) -> int | None:

@@ -17,7 +17,7 @@ from sync.errors import FitFileError
 from sync.fitfile import read_activity
 from sync.formatting import iso
 from sync.rawstore import RawOrigin, sha256_of
-from sync.store.repository import Duplicate, StoredActivity
+from sync.store.repository import Duplicate, IngestLogEntry, StoredActivity
 
 
 @dataclass(frozen=True)
@@ -225,7 +225,8 @@ def status(app: App) -> Status:
         activities=count,
         pending=[p.name for p in pending_files(app.settings.inbox)],
         failed=[
-            {"file": f.file_name, "reason": f.reason or "", "at": iso(f.at) or ""} for f in failures
+            {"file": f.file_name, "reason": _shown_reason(f), "at": iso(f.at) or ""}
+            for f in failures
         ],
         last_ingest=last,
         inbox=app.settings.inbox,
@@ -239,6 +240,17 @@ def status(app: App) -> Status:
             else None
         ),
     )
+
+
+def _shown_reason(failure: IngestLogEntry) -> str:
+    """A refusal as status shows it: a symptom journal's reason keeps its row and column
+    but not the rest, which may quote a symptom value (the quarantine note has it all)."""
+    from sync.journal import public_reason
+
+    reason = failure.reason or ""
+    if failure.file_name.lower().endswith(".csv") and failure.source == "inbox":
+        return public_reason(reason)
+    return reason
 
 
 @dataclass(frozen=True)

@@ -73,6 +73,16 @@ class Settings(BaseSettings):
         resolve_timezone(value)
         return value
 
+    @field_validator("today")
+    @classmethod
+    def _usable_day(cls, value: date | None) -> date | None:
+        from sync.dates import out_of_range
+
+        problem = out_of_range(value) if value is not None else None
+        if problem:
+            raise ValueError(problem)
+        return value
+
     @classmethod
     def settings_customise_sources(
         cls,
