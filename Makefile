@@ -26,11 +26,12 @@ test: $(VENV)/.installed-test
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
-## bench: ingest vs parse; detection + matching vs parse; worker latency and idle cost
+## bench: ingest vs parse; detection + matching vs parse; worker latency and idle cost; refusing big non-run files
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/ingest_bench.py
 	$(BIN)/python bench/match_bench.py
 	$(BIN)/python bench/worker_bench.py
+	$(BIN)/python bench/refuse_bench.py
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check rules sync tests bench

@@ -23,6 +23,7 @@ from rules.activity import (
     refusal,
 )
 from sync.errors import FitFileError
+from sync.fitscan import scan
 
 NAN = math.nan
 _TIMER_STOPS = frozenset({"stop", "stop_all", "stop_disable", "stop_disable_all"})
@@ -49,8 +50,15 @@ def check_header(data: bytes) -> None:
 
 
 def read_activity(data: bytes) -> Activity:
-    """Decode a FIT activity of a run or a walk; raise FitFileError for anything else."""
+    """Decode a FIT activity of a run or a walk; raise FitFileError for anything else.
+
+    A file that says it is something else (its file type, its sessions' sports) is
+    refused from its message headers, before any record is decoded.
+    """
     check_header(data)
+    early = refused_early(data)
+    if early:
+        raise FitFileError(early)
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -63,6 +71,21 @@ def read_activity(data: bytes) -> Activity:
     if any("terminated unexpectedly" in str(w.message) for w in caught):
         raise FitFileError(f"truncated: the last message is cut off (file is {len(data)} bytes)")
     return reader.activity()
+
+
+def refused_early(data: bytes) -> str | None:
+    """Why the file is not a run or a walk, when its headers say so; else None (a run, a
+    walk, no session yet, or a stream the decoder must judge). The same rule and words
+    as after a full decode."""
+    kind = scan(data)
+    if kind is None or not kind.file_types:
+        return None
+    if "activity" not in kind.file_types:
+        return refusal(kind.file_types, [])
+    if not kind.session_sports:
+        return None  # cut short before its summary, perhaps: the decoder says which
+    sports = [sport for sport in kind.session_sports if sport is not None]
+    return refusal(kind.file_types, sports or [kind.sport_message or "generic"])
 
 
 def _reason_for(exc: Exception, size: int) -> str:
