@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 import struct
+import traceback
 import warnings
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -59,18 +60,21 @@ def read_activity(data: bytes) -> Activity:
     early = refused_early(data)
     if early:
         raise FitFileError(early)
+    reader = _Reader()
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            reader = _Reader()
             reader.consume(data)
     except FitFileError:
         raise
     except Exception as exc:  # the parser can raise anything; none of it may escape
-        raise FitFileError(_reason_for(exc, len(data))) from exc
+        raise FitFileError(_reason_for(exc, len(data), reader.stopped_at)) from exc
     if any("terminated unexpectedly" in str(w.message) for w in caught):
         raise FitFileError(f"truncated: the last message is cut off (file is {len(data)} bytes)")
-    return reader.activity()
+    try:
+        return reader.activity()
+    except ValueError as exc:  # a value object refused what the file holds
+        raise FitFileError(f"damaged: the file holds impossible values ({exc})") from exc
 
 
 def refused_early(data: bytes) -> str | None:
@@ -88,7 +92,23 @@ def refused_early(data: bytes) -> str | None:
     return refusal(kind.file_types, sports or [kind.sport_message or "generic"])
 
 
-def _reason_for(exc: Exception, size: int) -> str:
+# fitparse's own complaints, and what they mean for her file.
+_PARSE_PROBLEMS = (
+    ("invalid local message type", "a data message uses a message type the file never defined"),
+    ("dev_data_index", "a developer field refers to a description the file does not hold"),
+    ("Invalid struct format", "a field's size does not fit its type"),
+)
+# Where fitparse reads definitions: an exception there means a corrupt definition.
+_DEFINITION_READERS = {
+    "_parse_definition_message": "a message definition is corrupt (a field's size does not "
+    "fit its type)",
+    "add_dev_field_description": "a developer field description names a field type that "
+    "does not exist",
+}
+
+
+def _reason_for(exc: Exception, size: int, at: int | None = None) -> str:
+    """What is wrong with the file, in words (never a Python exception's name)."""
     import fitparse.utils as fu
 
     if isinstance(exc, fu.FitCRCError):
@@ -99,8 +119,14 @@ def _reason_for(exc: Exception, size: int) -> str:
         return f"truncated: ends early at byte {size} ({exc})"
     if isinstance(exc, fu.FitHeaderError):
         return "damaged: a chained FIT header inside the file is invalid"
-    text = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else ""
-    return f"unreadable FIT data ({type(exc).__name__}{': ' + text if text else ''})"
+    where = f"damaged at byte {at}" if at is not None else "damaged"
+    if isinstance(exc, fu.FitParseError):
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else "unreadable"
+        words = next((w for needle, w in _PARSE_PROBLEMS if needle in text), text[:160])
+        return f"{where}: {words}"
+    frames = [frame.name for frame in traceback.extract_tb(exc.__traceback__)]
+    words = next((_DEFINITION_READERS[f] for f in frames if f in _DEFINITION_READERS), None)
+    return f"{where}: {words or 'a field holds a value its type cannot have'}"
 
 
 def _utc(value: Any) -> datetime | None:
@@ -180,11 +206,20 @@ class _Reader:
         self.cadence: list[float] = []
         self.hr: list[float] = []
         self.dist: list[float] = []
+        self.stopped_at: int | None = None
 
     def consume(self, data: bytes) -> None:
+        """Read every message; on failure `stopped_at` is the byte the decoder had reached."""
         import fitparse
 
         fit = fitparse.UncachedFitFile(data, data_processor=fast_processor())
+        try:
+            self._consume(fit)
+        except Exception:
+            self.stopped_at = _position(fit)
+            raise
+
+    def _consume(self, fit: Any) -> None:
         for msg in fit.get_messages():
             name = msg.name
             if name == "record":
@@ -192,7 +227,8 @@ class _Reader:
             elif name == "file_id":
                 values = msg.get_values()
                 kind = values.get("type")
-                self.file_types.append(str(kind) if kind is not None else "")
+                # A name, or a number the profile does not name; anything else is damage.
+                self.file_types.append(str(kind) if isinstance(kind, (str, int)) else "")
                 if kind == "activity" and self.file_id is None:
                     self.file_id = values
             elif name == "session":
@@ -249,7 +285,7 @@ class _Reader:
         self.dist.append(float(dist) if isinstance(dist, (int, float)) else NAN)
 
     def activity(self) -> Activity:
-        sports = [str(s.get("sport")) for s in self.sessions if s.get("sport") is not None]
+        sports = [str(s["sport"]) for s in self.sessions if isinstance(s.get("sport"), (str, int))]
         if self.file_types and not sports and self.sessions:
             sports = [self.sport_message or "generic"]
         reason = refusal(self.file_types, sports)
@@ -367,6 +403,13 @@ class _Reader:
                 splits.append(Split(kind, start, end))
         splits.sort(key=lambda split: split.start)
         return splits
+
+
+def _position(fit: Any) -> int | None:
+    try:
+        return int(fit._file.tell())
+    except Exception:  # fitparse's internals moved: the reason goes without the byte
+        return None
 
 
 def _str_or_none(value: Any) -> str | None:
