@@ -98,6 +98,7 @@ _PARSE_PROBLEMS = (
     ("dev_data_index", "a developer field refers to a description the file does not hold"),
     ("Invalid struct format", "a field's size does not fit its type"),
 )
+_BAD_VALUE = "a field holds a value its type cannot have"
 # Where fitparse reads definitions: an exception there means a corrupt definition.
 _DEFINITION_READERS = {
     "_parse_definition_message": "a message definition is corrupt (a field's size does not "
@@ -125,8 +126,8 @@ def _reason_for(exc: Exception, size: int, at: int | None = None) -> str:
         words = next((w for needle, w in _PARSE_PROBLEMS if needle in text), text[:160])
         return f"{where}: {words}"
     frames = [frame.name for frame in traceback.extract_tb(exc.__traceback__)]
-    words = next((_DEFINITION_READERS[f] for f in frames if f in _DEFINITION_READERS), None)
-    return f"{where}: {words or 'a field holds a value its type cannot have'}"
+    in_definition = [_DEFINITION_READERS[f] for f in frames if f in _DEFINITION_READERS]
+    return f"{where}: {in_definition[0] if in_definition else _BAD_VALUE}"
 
 
 def _utc(value: Any) -> datetime | None:
