@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test bench lint clean
+.PHONY: run test bench soak lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,12 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/match_bench.py
 	$(BIN)/python bench/worker_bench.py
 	$(BIN)/python bench/refuse_bench.py
+
+## soak: thousands of seeded FIT mutants through ingest and the worker (SOAK_CASES, SOAK_SEED)
+SOAK_CASES ?= 2000
+SOAK_SEED ?= 1
+soak: $(VENV)/.installed-test
+	$(BIN)/python bench/soak.py --cases $(SOAK_CASES) --seed $(SOAK_SEED)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check rules sync tests bench

@@ -9,8 +9,12 @@ claim more than the file holds. The same seed gives the same mutants.
 from __future__ import annotations
 
 import hashlib
+import os
 import random
+import re
 import struct
+import subprocess
+import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -150,3 +154,121 @@ def reason_kind(reason: str) -> str:
 
 def fixture_sources(folder: Path, names: Sequence[str]) -> list[tuple[str, bytes]]:
     return [(name, (folder / name).read_bytes()) for name in names if (folder / name).is_file()]
+
+
+# --- through the real command -----------------------------------------------------------
+
+PYTHON_NAMES = re.compile(r"\b\w*(Error|Exception)\b|NoneType|object has no attribute")
+
+
+def write_old(folder: Path, batch: Sequence[Mutant]) -> None:
+    """The mutants as files, a minute old (settled, so the inbox takes them at once)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    old = time.time() - 60
+    for mutant in batch:
+        path = folder / mutant.name
+        path.write_bytes(mutant.data)
+        os.utime(path, (old, old))
+
+
+def through_ingest(
+    command: Sequence[str], env: dict[str, str], folder: Path, batch: Sequence[Mutant]
+) -> tuple[Tally, list[str]]:
+    """`runback ingest FOLDER` over the mutants: one line each, files left as they were."""
+    write_old(folder, batch)
+    done = subprocess.run(
+        [*command, "--quiet", "ingest", str(folder)],
+        env=env, capture_output=True, text=True, timeout=3600, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    problems = _process_problems("ingest", done, expected=(0, 2))
+    lines = done.stdout.splitlines() + done.stderr.splitlines()
+    tally = Tally(tried=len(batch))
+    for mutant in batch:
+        path = folder / mutant.name
+        if not path.is_file() or path.read_bytes() != mutant.data:
+            problems.append(f"{mutant.name}: changed or moved by ingest")
+        mine = [line for line in lines if line.split(" ", 1)[-1].startswith(f"{path}: ")]
+        if len(mine) != 1:
+            tally.lost += 1
+            problems.append(f"{mutant.name}: {len(mine)} output lines, expected 1")
+            continue
+        state, _, rest = mine[0].partition(" ")
+        reason = rest.removeprefix(f"{path}: ")
+        if state in ("ingested", "duplicate"):
+            tally.stored += 1
+        elif state == "rejected":
+            tally.refused += 1
+            tally.reasons[reason_kind(reason)] += 1
+            if PYTHON_NAMES.search(reason):
+                problems.append(f"{mutant.name}: reason not in words: {reason}")
+        else:
+            problems.append(f"{mutant.name}: unexpected line {mine[0]!r}")
+    return tally, problems
+
+
+def through_worker(
+    command: Sequence[str], env: dict[str, str], home: Path, batch: Sequence[Mutant]
+) -> tuple[Tally, list[str]]:
+    """`runback worker --once` over an inbox of mutants: each archived or quarantined with
+    a reason, none left behind, none lost (the bytes in archive/ and quarantine/ are the
+    bytes given), the worker exits 0."""
+    inbox, archive, quarantine = home / "inbox", home / "archive", home / "quarantine"
+    before = Counter(sha256(p.read_bytes()) for p in _fit_files(archive, quarantine))
+    write_old(inbox, batch)
+    done = subprocess.run(
+        [*command, "worker", "--once"],
+        env=env, capture_output=True, text=True, timeout=3600, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    problems = _process_problems("worker --once", done, expected=(0,))
+    left = sorted(p.name for p in inbox.iterdir()) if inbox.is_dir() else []
+    if left:
+        problems.append(f"left in the inbox: {left[:5]}{' ...' if len(left) > 5 else ''}")
+    after = Counter(sha256(p.read_bytes()) for p in _fit_files(archive, quarantine))
+    given = Counter(sha256(m.data) for m in batch)
+    missing = given - (after - before)
+    tally = Tally(tried=len(batch), lost=sum(missing.values()))
+    names = {m.name for m in batch}
+    for path in _fit_files(archive):
+        tally.stored += _original_name(path) in names
+    for path in _fit_files(quarantine):
+        if _original_name(path) not in names:
+            continue
+        tally.refused += 1
+        note = path.with_name(path.name + ".reason.txt")
+        reason = note.read_text().strip() if note.is_file() else ""
+        if reason:
+            tally.quarantined += 1
+            tally.reasons[reason_kind(reason)] += 1
+            if PYTHON_NAMES.search(reason):
+                problems.append(f"{path.name}: reason not in words: {reason}")
+        else:
+            problems.append(f"{path.name}: quarantined without a reason")
+    log = home / "logs" / "runback.log"
+    if log.is_file() and "Traceback" in log.read_text(errors="replace"):
+        problems.append("a traceback in logs/runback.log")
+    return tally, problems
+
+
+def _process_problems(
+    what: str, done: subprocess.CompletedProcess[str], expected: tuple[int, ...]
+) -> list[str]:
+    problems = []
+    if done.returncode not in expected:
+        problems.append(f"{what} exited {done.returncode}: {done.stderr[-500:]}")
+    for marker in ("Traceback", "internal error"):
+        if marker in done.stderr:
+            problems.append(f"{what}: {marker!r} on stderr: {done.stderr[-800:]}")
+    return problems
+
+
+def _fit_files(*folders: Path) -> list[Path]:
+    return [
+        p for folder in folders if folder.is_dir() for p in sorted(folder.iterdir())
+        if p.suffix.lower() == ".fit"
+    ]  # fmt: skip
+
+
+def _original_name(path: Path) -> str:
+    """NAME.fit for NAME.fit and for NAME.2.fit (the inbox never overwrites)."""
+    stem, dot, number = path.stem.rpartition(".")
+    return f"{stem}{path.suffix}" if dot and number.isdigit() else path.name

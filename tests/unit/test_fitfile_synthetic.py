@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 import pytest
@@ -23,7 +22,7 @@ from tests.support.fitbuilder import (
     simple_run,
     workout_file,
 )
-from tests.support.fitfuzz import mutants, with_crc_fixed
+from tests.support.fitfuzz import PYTHON_NAMES, mutants, with_crc_fixed
 
 RUN_WALK = run_walk(repeats=2, run_s=30, walk_s=60)
 
@@ -171,8 +170,6 @@ def test_no_damaged_file_raises_anything_but_a_fit_file_error(
 
 # --- damaged files: the reason says what is wrong, in words -----------------------------
 
-_PYTHON_NAMES = re.compile(r"\b\w*(Error|Exception)\b|NoneType|object has no attribute")
-
 
 def _first_definition(data: bytes) -> int:
     """Byte offset of the first definition message (the file_id's) after the header."""
@@ -220,4 +217,4 @@ def test_no_reason_for_a_damaged_file_names_a_python_exception() -> None:
         except FitFileError as exc:
             reasons.append((mutant.name, exc.reason))
     assert len(reasons) > 60
-    assert [r for r in reasons if _PYTHON_NAMES.search(r[1])] == []
+    assert [r for r in reasons if PYTHON_NAMES.search(r[1])] == []
