@@ -26,15 +26,21 @@ test: $(VENV)/.installed-test
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
-## bench: ingest vs parse; detection + matching vs parse; worker latency and idle cost
+## bench: ingest vs parse; detection + matching vs parse; worker latency and idle cost; refusing big non-run files
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/ingest_bench.py
 	$(BIN)/python bench/match_bench.py
 	$(BIN)/python bench/worker_bench.py
+	$(BIN)/python bench/refuse_bench.py
 
-## soak: long runs that print their counts (10,000 random histories through the rules)
+## soak: long runs that print their counts: 10,000 random histories through the progression
+## rules (violations per invariant), then seeded FIT mutants through ingest and the worker
+## (SOAK_CASES, SOAK_SEED)
+SOAK_CASES ?= 2000
+SOAK_SEED ?= 1
 soak: $(VENV)/.installed-test
 	$(BIN)/python bench/progression_soak.py 10000
+	$(BIN)/python bench/soak.py --cases $(SOAK_CASES) --seed $(SOAK_SEED)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check rules sync tests bench

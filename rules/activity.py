@@ -200,8 +200,12 @@ def refusal(file_types: Sequence[str], sports: Sequence[str]) -> str | None:
     """
     if "activity" not in file_types:
         kind = next((t for t in file_types if t), None)
+        if kind is None and file_types:
+            return "not an activity: the file's type is missing or unreadable"
         if kind is None:
             return "not an activity: the file has no file_id message"
+        if kind.isdigit():  # a number the FIT profile does not name
+            return f"a file of unknown type {kind}, not an activity"
         return f"a {kind} file, not an activity"
     if not sports:
         return "an activity without a session summary, so its sport is unknown"
@@ -212,6 +216,8 @@ def refusal(file_types: Sequence[str], sports: Sequence[str]) -> str | None:
             "runback follows single running and walking sessions"
         )
     sport = distinct[0]
+    if sport.isdigit():
+        return f"an activity of unknown sport {sport}: runback follows running and walking"
     if sport not in SESSION_SPORTS:
         kind = _with_article(_sport_adjective(sport))
         return f"{kind} activity: runback follows running and walking"

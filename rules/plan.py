@@ -13,10 +13,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rules.activity import RecordedStep
-from rules.workout import MAX_REPEAT, Item, Repeat, Step, format_spec
+from rules.workout import (
+    DEFAULT_LIMITS,
+    MAX_NESTING,
+    MAX_REPEAT,
+    Item,
+    PlanLimits,
+    Repeat,
+    Step,
+    format_spec,
+)
 
 # A recorded step named or marked like this is a walk row; every other step is a run.
 _WALK_NAME = re.compile(r"walk|rest|recover", re.IGNORECASE)
@@ -65,41 +74,81 @@ def plan_from_items(items: Sequence[Item], source: str) -> Plan:
     return Plan(tuple(layout(items)), format_spec(items), source)
 
 
-def plan_from_recorded(steps: Sequence[RecordedStep]) -> Plan | None:
+class PlanTooLarge(ValueError):
+    """A recorded workout too big (or too deeply nested) to expand; the message says why."""
+
+
+def plan_from_recorded(
+    steps: Sequence[RecordedStep], limits: PlanLimits = DEFAULT_LIMITS
+) -> Plan | None:
     """A plan from the workout recorded in an activity file, or None if it has no steps.
 
     Repeat steps (`repeat_from`, `repeat_count`) nest the steps since `repeat_from`; a
     repeat that is not counted (repeat until time, distance...) is taken once. The spec is
-    the nearest spec text when every step is timed, else None.
+    the nearest spec text when every step is timed, else None. The expanded size is
+    counted before anything expands: beyond `limits` it raises PlanTooLarge.
     """
+    where = "the workout recorded in the file"
+    plain = sum(1 for s in steps if not _is_repeat(s))
+    if plain > limits.max_steps:
+        raise PlanTooLarge(f"{where} {limits.problem(plain, 0)}")
     nodes: list[_Node] = []
     for step in sorted(steps, key=lambda s: s.index):
-        if step.duration_type and step.duration_type.startswith("repeat"):
+        if _is_repeat(step):
             first = step.repeat_from
             if first is None or first >= step.index:
                 continue
             count = step.repeat_count if step.repeat_count and step.repeat_count > 0 else 1
-            inner = [node for node in nodes if node.first_index >= first]
+            # Nodes are in index order, so the repeated ones are a tail of the list.
+            cut = len(nodes)
+            while cut > 0 and nodes[cut - 1].first_index >= first:
+                cut -= 1
+            inner = nodes[cut:]
             if not inner:
                 continue
-            del nodes[len(nodes) - len(inner) :]
-            nodes.append(_Node(first_index=inner[0].first_index, children=inner, count=count))
+            del nodes[cut:]
+            node = _Node(first_index=inner[0].first_index, children=inner, count=count)
+            if node.depth > MAX_NESTING:
+                raise PlanTooLarge(f"{where}: repeats nest more than {MAX_NESTING} deep")
+            nodes.append(node)
         else:
             nodes.append(_Node(first_index=step.index, step=step))
     if not nodes:
         return None
+    problem = limits.problem(sum(n.size for n in nodes), sum(n.seconds for n in nodes))
+    if problem:
+        raise PlanTooLarge(f"{where} {problem}")
     rows = [row for node in nodes for row in node.rows()]
     items = [node.item() for node in nodes]
     spec = None if any(item is None for item in items) else format_spec([i for i in items if i])
     return Plan(tuple(rows), spec, "file")
 
 
+def _is_repeat(step: RecordedStep) -> bool:
+    return bool(step.duration_type and step.duration_type.startswith("repeat"))
+
+
 @dataclass
 class _Node:
+    """A recorded step, or a repeat of nodes; its expanded size is known when it is made."""
+
     first_index: int
     step: RecordedStep | None = None
     children: list[_Node] | None = None
     count: int = 1
+    depth: int = field(init=False, default=0)
+    size: int = field(init=False, default=0)
+    seconds: int = field(init=False, default=0)
+
+    def __post_init__(self) -> None:
+        children = self.children or []
+        passes = min(self.count, MAX_REPEAT)
+        self.depth = 1 + max((c.depth for c in children), default=0) if children else 0
+        if self.step is not None:
+            self.size, self.seconds = 1, _timed_s(self.step) or 0
+        else:
+            self.size = passes * sum(c.size for c in children)
+            self.seconds = passes * sum(c.seconds for c in children)
 
     def rows(self) -> list[PlannedStep]:
         if self.step is not None:

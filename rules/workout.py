@@ -19,15 +19,63 @@ KINDS = ("run", "walk")
 INTENSITIES = ("warmup", "active", "recovery", "cooldown")
 MAX_STEP_S = 24 * 3600
 MAX_REPEAT = 100
+# Repeats inside repeats: planners nest two deep at most. The bound keeps every
+# recursive walk over a workout (parsing it, laying it out) far from Python's limit.
+MAX_NESTING = 10
 
 
 class SpecError(ValueError):
-    """A workout spec that does not parse; `column` is 1-based."""
+    """A workout spec that does not parse; `column` is 1-based, None for the whole spec."""
 
-    def __init__(self, message: str, column: int) -> None:
+    def __init__(self, message: str, column: int | None) -> None:
         self.message = message
         self.column = column
-        super().__init__(f"{message} at column {column}")
+        super().__init__(message if column is None else f"{message} at column {column}")
+
+
+@dataclass(frozen=True)
+class PlanLimits:
+    """How big a workout may be once its repeats are expanded (steps, seconds).
+
+    Every consumer of a plan (matching, the watch, the report) expands it; a few bytes of
+    nested repeats (`100x(100x(100x(run 1s)))`) expand to a million steps and gigabytes.
+    A real session is under a few hundred steps and a day, so the defaults lose nothing.
+    """
+
+    max_steps: int = 500
+    max_total_s: int = 24 * 3600
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.max_steps <= 100_000:
+            raise ValueError(f"max_steps must be 1..100000, got {self.max_steps}")
+        if not 60 <= self.max_total_s <= 7 * 24 * 3600:
+            raise ValueError(f"max_total_s must be 60..604800, got {self.max_total_s}")
+
+    def problem(self, steps: int, seconds: int) -> str | None:
+        """Why a workout of this expanded size is too big ('expands to ...'), or None."""
+        if steps > self.max_steps:
+            return f"expands to {steps} steps (repeats counted); at most {self.max_steps}"
+        if seconds > self.max_total_s:
+            return (
+                f"lasts {format_duration(seconds)} (repeats counted); "
+                f"at most {format_duration(self.max_total_s)}"
+            )
+        return None
+
+
+DEFAULT_LIMITS = PlanLimits()
+
+
+def expanded_size(items: Iterable[Item]) -> tuple[int, int]:
+    """(steps, seconds) of the items with repeats expanded, counted without expanding."""
+    steps = seconds = 0
+    for item in items:
+        if isinstance(item, Step):
+            steps, seconds = steps + 1, seconds + item.duration_s
+        else:
+            inner_steps, inner_s = expanded_size(item.steps)
+            steps, seconds = steps + item.count * inner_steps, seconds + item.count * inner_s
+    return steps, seconds
 
 
 @dataclass(frozen=True)
@@ -105,8 +153,14 @@ def _step_nodes(
         if isinstance(item, Step):
             yield item, in_repeat_with_run
         else:
-            has_run = in_repeat_with_run or any(s.kind == "run" for s in flatten(item.steps))
+            has_run = in_repeat_with_run or _has_run(item.steps)
             yield from _step_nodes(item.steps, has_run)
+
+
+def _has_run(items: Iterable[Item]) -> bool:
+    return any(
+        item.kind == "run" if isinstance(item, Step) else _has_run(item.steps) for item in items
+    )
 
 
 def flatten(items: Iterable[Item]) -> list[Step]:
@@ -204,10 +258,16 @@ def _format_item(item: Item) -> str:
     return f"{item.count}x({format_spec(item.steps)})"
 
 
-def parse(text: str) -> tuple[Item, ...]:
-    """Items from spec text; a SpecError names what is wrong and the column."""
+def parse(text: str, limits: PlanLimits = DEFAULT_LIMITS) -> tuple[Item, ...]:
+    """Items from spec text; a SpecError names what is wrong and the column.
+
+    A workout bigger than `limits` once expanded is refused before anything expands it.
+    """
     parser = _SpecParser(text)
     items = parser.sequence(top=True)
+    problem = limits.problem(*expanded_size(items))
+    if problem:
+        raise SpecError(f"the workout {problem}", None)
     return with_intensities(items)
 
 
@@ -215,6 +275,7 @@ class _SpecParser:
     def __init__(self, text: str) -> None:
         self.text = text
         self.pos = 0
+        self.depth = 0
 
     def _skip_space(self) -> None:
         while self.pos < len(self.text) and self.text[self.pos].isspace():
@@ -263,8 +324,12 @@ class _SpecParser:
             count = int(repeat[1])
             if not 1 <= count <= MAX_REPEAT:
                 raise SpecError(f"repeat count {count} is out of range 1..{MAX_REPEAT}", column)
+            if self.depth >= MAX_NESTING:
+                raise SpecError(f"repeats nest more than {MAX_NESTING} deep", column)
             self.pos = repeat.end()
+            self.depth += 1
             inner = self.sequence(top=False)
+            self.depth -= 1
             self.pos += 1  # the ')'
             return Repeat(count, tuple(inner))
         kind = re.compile(r"[A-Za-z]+").match(self.text, self.pos)

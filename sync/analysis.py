@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 from rules.activity import Activity
 from rules.bouts import detect
 from rules.matching import IntervalResult, Match, match, verdict
-from rules.plan import Plan, plan_from_items, plan_from_recorded
-from rules.workout import SpecError, parse
+from rules.plan import Plan, PlanTooLarge, plan_from_items, plan_from_recorded
+from rules.workout import DEFAULT_LIMITS, PlanLimits, SpecError, parse
 from sync.errors import BadInput, FitFileError
 from sync.fitfile import read_activity
 from sync.formatting import clock, iso, km
@@ -36,28 +36,44 @@ PLAN_ORIGINS = {
 class Analysis:
     activity: Activity
     match: Match
+    # Why the workout recorded in the file was not used (too big to expand), or None.
+    ignored: str | None = None
 
 
-def parse_plan(spec: str) -> Plan:
-    """A --plan spec as a plan; a spec that does not parse says where."""
+@dataclass(frozen=True)
+class PlanChoice:
+    plan: Plan | None
+    ignored: str | None = None
+
+
+def parse_plan(spec: str, limits: PlanLimits = DEFAULT_LIMITS) -> Plan:
+    """A --plan spec as a plan; a spec that does not parse (or is too big) says why."""
     try:
-        return plan_from_items(parse(spec), "option")
+        return plan_from_items(parse(spec, limits), "option")
     except SpecError as exc:
         raise BadInput(f"--plan: {exc}") from None
 
 
 def choose_plan(
-    activity: Activity, given: Plan | None, prescribed: Plan | None = None
-) -> Plan | None:
+    activity: Activity,
+    given: Plan | None,
+    prescribed: Plan | None = None,
+    limits: PlanLimits = DEFAULT_LIMITS,
+) -> PlanChoice:
     """The plan to match: the one given, else the workout recorded in the file, else the
-    workout runback prescribed for the session's date, else none (bouts only)."""
+    workout runback prescribed for the session's date, else none (bouts only). A recorded
+    workout beyond `limits` is ignored, and the choice says why."""
     if given is not None:
-        return given
+        return PlanChoice(given)
+    ignored = None
     if activity.workout_steps:
-        recorded = plan_from_recorded(activity.workout_steps)
+        try:
+            recorded = plan_from_recorded(activity.workout_steps, limits)
+        except PlanTooLarge as exc:
+            recorded, ignored = None, str(exc)
         if recorded is not None:
-            return recorded
-    return prescribed
+            return PlanChoice(recorded)
+    return PlanChoice(prescribed, ignored)
 
 
 def analyze_activity(activity: Activity, plan: Plan | None, settings: Settings) -> Match:
@@ -68,7 +84,7 @@ def analyze_activity(activity: Activity, plan: Plan | None, settings: Settings) 
 def analyze_file(app: App, path: Path, plan_spec: str | None) -> Analysis:
     """Read, detect and match one FIT file; bad input raises BadInput with the reason."""
     settings = app.settings
-    given = parse_plan(plan_spec) if plan_spec is not None else None
+    given = parse_plan(plan_spec, settings.plan_limits) if plan_spec is not None else None
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -84,13 +100,14 @@ def analyze_file(app: App, path: Path, plan_spec: str | None) -> Analysis:
     if len(activity.columns) == 0:
         raise BadInput(f"{path}: no samples (the watch recorded no data points to analyse)")
     prescribed = None
-    if given is None and not activity.workout_steps:
+    if given is None:
         from sync.planning import prescribed_plan
 
         with app.uow() as uow:
             prescribed = prescribed_plan(uow, activity.start.astimezone(settings.tz()).date())
-    plan = choose_plan(activity, given, prescribed)
-    return Analysis(activity, analyze_activity(activity, plan, settings))
+    choice = choose_plan(activity, given, prescribed, settings.plan_limits)
+    match = analyze_activity(activity, choice.plan, settings)
+    return Analysis(activity, match, choice.ignored)
 
 
 # --- shapes ---------------------------------------------------------------------------
@@ -144,6 +161,8 @@ def as_text(analysis: Analysis, tz: tzinfo) -> list[str]:
         f"{act.start.astimezone(tz):%Y-%m-%d %H:%M}  {act.sport}  "
         f"{clock(act.timer_s)} on the timer  {km(act.distance_m)}"
     ]
+    if analysis.ignored:
+        lines.append(f"ignored: {analysis.ignored}")
     if m.plan is None:
         lines.append("plan: none (no --plan, no workout in the file): bouts only")
         lines.append(f"{'kind':5}  {'start':8}  {'time':>7}")

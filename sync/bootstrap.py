@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 
 from rules.ladder import RulesConfig
 from sync import logs
+from sync.errors import BadInput
 from sync.rawstore import RawStore
 from sync.settings import Settings
 from sync.store.db import make_engine, migrate
@@ -52,11 +53,22 @@ class App:
 
 
 def prepare_home(home: Path) -> None:
-    """Create RUNBACK_HOME and its folders, readable by the owner only."""
-    home.mkdir(parents=True, exist_ok=True, mode=0o700)
-    os.chmod(home, 0o700)
-    for name in HOME_DIRS:
-        (home / name).mkdir(exist_ok=True, mode=0o700)
+    """Create RUNBACK_HOME and its folders, readable by the owner only; a home that
+    cannot be one is refused (BadInput) with the reason."""
+    if home.exists() and not home.is_dir():
+        raise BadInput(f"home folder {home}: it is a file, not a folder (see --home)")
+    try:
+        home.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(home, 0o700)
+        for name in HOME_DIRS:
+            folder = home / name
+            if folder.exists() and not folder.is_dir():
+                raise BadInput(f"home folder {home}: {folder} is a file, not a folder")
+            folder.mkdir(exist_ok=True, mode=0o700)
+    except OSError as exc:
+        raise BadInput(
+            f"home folder {home}: cannot create it ({exc.strerror or exc}; see --home)"
+        ) from None
 
 
 def bootstrap(settings: Settings, *, log_to_stderr: bool = False) -> App:

@@ -35,10 +35,16 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _date(text: str) -> date:
+    from sync.dates import out_of_range
+
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{text}' is not a date (YYYY-MM-DD)") from None
+    problem = out_of_range(day)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
+    return day
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -155,9 +161,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # last resort: one line for her, the traceback for the log
         import logging
 
-        logging.getLogger("runback").exception("internal error")
+        from sync.errors import first_line, private_exc_info
+
+        logging.getLogger("runback").error("internal error", exc_info=private_exc_info(exc))
         return _fail(
-            f"internal error: {type(exc).__name__}: {exc} (details in the log)", EXIT_FAILURE
+            f"internal error: {type(exc).__name__}: {first_line(exc)} (details in the log)",
+            EXIT_FAILURE,
         )
     finally:
         if app is not None:

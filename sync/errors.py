@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 from pathlib import Path
+from types import TracebackType
 
 
 class RunbackError(Exception):
@@ -67,3 +68,25 @@ _FOLDER_FAULTS = {
     errno.ENOENT: ("it does not exist", "create it"),
     errno.EIO: ("input/output error (a failing disk or a lost connection)", "check the disk"),
 }
+class InternalError(Exception):
+    """What the log keeps of an unexpected exception: its type, its first line, where."""
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message (or its type when it has none).
+
+    Database errors put the statement, its parameters and PostgreSQL's DETAIL (which can
+    quote a whole row: her symptom values and notes) on the lines after the first.
+    """
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def private_exc_info(
+    exc: BaseException,
+) -> tuple[type[InternalError], InternalError, TracebackType | None]:
+    """exc_info for logging an unexpected exception without what its message may quote:
+    the frames are kept (where it happened), the message is cut to its first line, and
+    the chain of causes (whose messages carry the same data) is dropped."""
+    kept = InternalError(f"{type(exc).__module__}.{type(exc).__qualname__}: {first_line(exc)}")
+    return InternalError, kept, exc.__traceback__

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 import struct
+import traceback
 import warnings
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -23,10 +24,14 @@ from rules.activity import (
     refusal,
 )
 from sync.errors import FitFileError
+from sync.fitscan import scan
 
 NAN = math.nan
 _TIMER_STOPS = frozenset({"stop", "stop_all", "stop_disable", "stop_disable_all"})
 _SPLIT_KINDS = {"rwd_run": "run", "rwd_walk": "walk", "rwd_stand": "stand"}
+# Workout steps are numbered by a uint16 message_index: more cannot be one workout, and a
+# small file repeating the message cannot make the reader hold millions of them.
+_MAX_WORKOUT_STEPS = 65_536
 
 
 def check_header(data: bytes) -> None:
@@ -46,23 +51,65 @@ def check_header(data: bytes) -> None:
 
 
 def read_activity(data: bytes) -> Activity:
-    """Decode a FIT activity of a run or a walk; raise FitFileError for anything else."""
+    """Decode a FIT activity of a run or a walk; raise FitFileError for anything else.
+
+    A file that says it is something else (its file type, its sessions' sports) is
+    refused from its message headers, before any record is decoded.
+    """
     check_header(data)
+    early = refused_early(data)
+    if early:
+        raise FitFileError(early)
+    reader = _Reader()
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            reader = _Reader()
             reader.consume(data)
     except FitFileError:
         raise
     except Exception as exc:  # the parser can raise anything; none of it may escape
-        raise FitFileError(_reason_for(exc, len(data))) from exc
+        raise FitFileError(_reason_for(exc, len(data), reader.stopped_at)) from exc
     if any("terminated unexpectedly" in str(w.message) for w in caught):
         raise FitFileError(f"truncated: the last message is cut off (file is {len(data)} bytes)")
-    return reader.activity()
+    try:
+        return reader.activity()
+    except ValueError as exc:  # a value object refused what the file holds
+        raise FitFileError(f"damaged: the file holds impossible values ({exc})") from exc
 
 
-def _reason_for(exc: Exception, size: int) -> str:
+def refused_early(data: bytes) -> str | None:
+    """Why the file is not a run or a walk, when its headers say so; else None (a run, a
+    walk, no session yet, or a stream the decoder must judge). The same rule and words
+    as after a full decode."""
+    kind = scan(data)
+    if kind is None or not kind.file_types:
+        return None
+    if "activity" not in kind.file_types:
+        return refusal(kind.file_types, [])
+    if not kind.session_sports:
+        return None  # cut short before its summary, perhaps: the decoder says which
+    sports = [sport for sport in kind.session_sports if sport is not None]
+    return refusal(kind.file_types, sports or [kind.sport_message or "generic"])
+
+
+# fitparse's own complaints, and what they mean for her file.
+_PARSE_PROBLEMS = (
+    ("invalid local message type", "a data message uses a message type the file never defined"),
+    ("dev_data_index", "a developer field refers to a description the file does not hold"),
+    ("Invalid struct format", "a field's size does not fit its type"),
+)
+_BAD_VALUE = "a field holds a value its type cannot have"
+# Where fitparse reads definitions: an exception there means a corrupt definition.
+_DEFINITION_READERS = {
+    "_parse_definition_message": "a message definition is corrupt (a field's size does not "
+    "fit its type)",
+    "add_dev_field_description": "a developer field description names a field type that "
+    "does not exist",
+}
+
+
+def _reason_for(exc: Exception, size: int, at: int | None = None) -> str:
+    """What is wrong with the file, in words (never a Python exception's name)."""
     import fitparse.utils as fu
 
     if isinstance(exc, fu.FitCRCError):
@@ -73,8 +120,14 @@ def _reason_for(exc: Exception, size: int) -> str:
         return f"truncated: ends early at byte {size} ({exc})"
     if isinstance(exc, fu.FitHeaderError):
         return "damaged: a chained FIT header inside the file is invalid"
-    text = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else ""
-    return f"unreadable FIT data ({type(exc).__name__}{': ' + text if text else ''})"
+    where = f"damaged at byte {at}" if at is not None else "damaged"
+    if isinstance(exc, fu.FitParseError):
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else "unreadable"
+        words = next((w for needle, w in _PARSE_PROBLEMS if needle in text), text[:160])
+        return f"{where}: {words}"
+    frames = [frame.name for frame in traceback.extract_tb(exc.__traceback__)]
+    in_definition = [_DEFINITION_READERS[f] for f in frames if f in _DEFINITION_READERS]
+    return f"{where}: {in_definition[0] if in_definition else _BAD_VALUE}"
 
 
 def _utc(value: Any) -> datetime | None:
@@ -154,11 +207,20 @@ class _Reader:
         self.cadence: list[float] = []
         self.hr: list[float] = []
         self.dist: list[float] = []
+        self.stopped_at: int | None = None
 
     def consume(self, data: bytes) -> None:
+        """Read every message; on failure `stopped_at` is the byte the decoder had reached."""
         import fitparse
 
         fit = fitparse.UncachedFitFile(data, data_processor=fast_processor())
+        try:
+            self._consume(fit)
+        except Exception:
+            self.stopped_at = _position(fit)
+            raise
+
+    def _consume(self, fit: Any) -> None:
         for msg in fit.get_messages():
             name = msg.name
             if name == "record":
@@ -166,7 +228,8 @@ class _Reader:
             elif name == "file_id":
                 values = msg.get_values()
                 kind = values.get("type")
-                self.file_types.append(str(kind) if kind is not None else "")
+                # A name, or a number the profile does not name; anything else is damage.
+                self.file_types.append(str(kind) if isinstance(kind, (str, int)) else "")
                 if kind == "activity" and self.file_id is None:
                     self.file_id = values
             elif name == "session":
@@ -180,7 +243,7 @@ class _Reader:
                     self.timer_events.append((when, str(values.get("event_type"))))
             elif name == "workout":
                 self.workout_name = msg.get_values().get("wkt_name")
-            elif name == "workout_step":
+            elif name == "workout_step" and len(self.steps) < _MAX_WORKOUT_STEPS:
                 self.steps.append(msg.get_values())
             elif name == "split":
                 self.splits.append(msg.get_values())
@@ -223,7 +286,7 @@ class _Reader:
         self.dist.append(float(dist) if isinstance(dist, (int, float)) else NAN)
 
     def activity(self) -> Activity:
-        sports = [str(s.get("sport")) for s in self.sessions if s.get("sport") is not None]
+        sports = [str(s["sport"]) for s in self.sessions if isinstance(s.get("sport"), (str, int))]
         if self.file_types and not sports and self.sessions:
             sports = [self.sport_message or "generic"]
         reason = refusal(self.file_types, sports)
@@ -341,6 +404,13 @@ class _Reader:
                 splits.append(Split(kind, start, end))
         splits.sort(key=lambda split: split.start)
         return splits
+
+
+def _position(fit: Any) -> int | None:
+    try:
+        return int(fit._file.tell())
+    except Exception:  # fitparse's internals moved: the reason goes without the byte
+        return None
 
 
 def _str_or_none(value: Any) -> str | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
@@ -29,6 +30,7 @@ from rules.symptoms import EntryError, SymptomEntry, link_leak
 from rules.workout import SpecError, parse_duration
 from sync import logs
 from sync.bootstrap import App
+from sync.dates import out_of_range
 from sync.errors import BadInput
 from sync.formatting import clock
 from sync.store.repository import StoredActivity, UnitOfWork
@@ -39,6 +41,8 @@ ENTRY_COLUMNS = (
     "rpe", "fatigue", "breathing", "fluid-ml", "slept-h", "urgency", "bowel", "note",
 )  # fmt: skip
 _TRUE = {"yes", "y", "true", "1", "x"}
+# A journal of a run a day for thirty years is under a megabyte; a file this big is not one.
+MAX_JOURNAL_BYTES = 8_000_000
 _FALSE = {"no", "n", "false", "0", ""}
 MAX_BIRTH_AGE_DAYS = 10 * 366
 
@@ -172,6 +176,8 @@ def parse_fields(fields: Mapping[str, str | None], today: date) -> tuple[Symptom
     unknown = sorted(set(fields) - set(ENTRY_COLUMNS))
     if unknown:
         raise EntryError(unknown[0], f"unknown (known: {', '.join(ENTRY_COLUMNS)})")
+    for name, value in fields.items():
+        _plain_text(name, value)
     text = {k: (v.strip() if isinstance(v, str) else v) for k, v in fields.items()}
     on = _parse_date("date", text.get("date")) if text.get("date") else today
     activity = _parse_int("activity", text.get("activity"), 1, 2**31 - 1)
@@ -263,6 +269,10 @@ def record_entry(app: App, fields: Mapping[str, str | None], source: str = "cli"
                 return Recorded(entry, existing, True, run)
             new_id = uow.repo.add_entry(entry, source=source, key=key, at=app.clock())
             uow.commit()
+            if new_id is None:  # the same entry, recorded by another process just now
+                stored = uow.repo.entry_id_by_key(key)
+                assert stored is not None, "the insert met this very entry"
+                return Recorded(entry, stored, True, run)
     except EntryError as exc:
         raise BadInput(f"--{exc.name}: {exc.message}") from None
     logs.event("symptoms-recorded", entry=new_id, source=source)
@@ -307,7 +317,9 @@ def import_csv(
                 already += 1
                 continue
             seen.add(key)
-            uow.repo.add_entry(entry, source=source, key=key, at=app.clock())
+            if uow.repo.add_entry(entry, source=source, key=key, at=app.clock()) is None:
+                already += 1  # imported by another process just now
+                continue
             added += 1
         uow.commit()
     logs.event(
@@ -319,8 +331,18 @@ def import_csv(
 
 
 def read_csv(path: Path) -> list[tuple[int, dict[str, str | None]]]:
-    """(spreadsheet row number, values by column) for each data row; the header is row 1."""
+    """(spreadsheet row number, values by column) for each data row; the header is row 1.
+
+    UTF-8 with or without a BOM, rows ended by LF, CRLF or a lone CR (old Mac exports);
+    anything else is refused with BadInput naming the row and column.
+    """
     try:
+        size = path.stat().st_size
+        if size > MAX_JOURNAL_BYTES:
+            raise BadInput(
+                f"{path.name}: {size / 1e6:.1f} MB is not a symptom journal "
+                f"(at most {MAX_JOURNAL_BYTES // 1_000_000} MB; split it)"
+            )
         raw = path.read_bytes()
     except FileNotFoundError:
         raise BadInput(f"{path}: no such file") from None
@@ -337,30 +359,111 @@ def read_csv(path: Path) -> list[tuple[int, dict[str, str | None]]]:
         )
     except csv.Error:
         dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
+    # newline="": rows end at LF, CRLF or CR, and the csv module keeps newlines in quotes.
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    read = _Progress()
+    try:
+        return _rows(path.name, reader, read)
+    except csv.Error as exc:
+        raise BadInput(_unreadable(path.name, text, dialect, read, exc)) from None
+
+
+@dataclass
+class _Progress:
+    """How far the csv reader got: records read and physical lines they took."""
+
+    records: int = 0
+    lines: int = 0
+    columns: tuple[str, ...] = ()
+
+
+def _rows(name: str, reader: Any, read: _Progress) -> list[tuple[int, dict[str, str | None]]]:
     try:
         header = next(reader)
     except StopIteration:
-        raise BadInput(f"{path.name}: empty file (expected a header row)") from None
+        raise BadInput(f"{name}: empty file (expected a header row)") from None
+    read.records, read.lines = 1, reader.line_num
     columns = [_column_name(h) for h in header]
+    read.columns = tuple(columns)
     unknown = [h for h, c in zip(header, columns, strict=True) if c not in ENTRY_COLUMNS]
     if unknown:
         raise BadInput(
-            f"{path.name} row 1: unknown column '{unknown[0]}' (known: {', '.join(ENTRY_COLUMNS)})"
+            f"{name} row 1: unknown column {_shown(unknown[0])} (known: {', '.join(ENTRY_COLUMNS)})"
         )
     if "leak" not in columns:
-        raise BadInput(f"{path.name} row 1: the column 'leak' is required")
+        raise BadInput(f"{name} row 1: the column 'leak' is required")
     rows: list[tuple[int, dict[str, str | None]]] = []
     for number, values in enumerate(reader, start=2):
+        read.records, read.lines = number, reader.line_num
         if not any(v.strip() for v in values):
             continue
         if len(values) > len(columns):
-            raise BadInput(
-                f"{path.name} row {number}: {len(values)} cells but {len(columns)} columns"
-            )
+            raise BadInput(f"{name} row {number}: {len(values)} cells but {len(columns)} columns")
         cells: dict[str, str | None] = dict(zip(columns, values, strict=False))
         rows.append((number, cells))
     return rows
+
+
+def _unreadable(name: str, text: str, dialect: Any, read: _Progress, exc: csv.Error) -> str:
+    """Which row and column the csv reader stopped at, and why, in words."""
+    lines = io.StringIO(text, newline="").readlines()
+    record = "".join(lines[read.lines : read.lines + 1 + _quoted_lines(lines, read.lines)])
+    limit = csv.field_size_limit()
+    index = _cell_index(record, dialect.delimiter, dialect.quotechar or '"', limit)
+    column = read.columns[index] if index < len(read.columns) and read.records else f"{index + 1}"
+    where = f"{name} row {read.records + 1}, column {column}"
+    if "field larger than field limit" in str(exc):
+        return (
+            f"{where}: a cell longer than {limit} characters "
+            "(a journal cell holds a value or a short note; nothing imported)"
+        )
+    return f"{where}: not readable as CSV ({_escaped(str(exc))}; nothing imported)"
+
+
+def _quoted_lines(lines: list[str], start: int) -> int:
+    """Physical lines after `start` that belong to the same record (open quotes)."""
+    taken, quotes = 0, lines[start].count('"') if start < len(lines) else 0
+    while quotes % 2 and start + taken + 1 < len(lines):
+        taken += 1
+        quotes += lines[start + taken].count('"')
+    return taken
+
+
+def _cell_index(record: str, delimiter: str, quote: str, limit: int) -> int:
+    """The 0-based cell of `record` that grows past `limit`, else the last one reached."""
+    index = size = 0
+    quoted = False
+    for ch in record:
+        if ch == quote:
+            quoted = not quoted
+        elif ch == delimiter and not quoted:
+            index, size = index + 1, 0
+            continue
+        size += 1
+        if size > limit:
+            break
+    return index
+
+
+def _shown(text: str) -> str:
+    """Text quoted for an error line, control characters escaped (never raw on a terminal)."""
+    return f"'{_escaped(text)}'"
+
+
+def _escaped(text: str) -> str:
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
+
+
+_CELL_REASON = re.compile(r"(.*? row \d+, column [^:]+): ")
+
+
+def public_reason(reason: str) -> str:
+    """A refused journal's reason without what may quote a symptom value: a cell's row and
+    column stay, its problem (e.g. 'must be 0-10, got 12') is left to the quarantine note."""
+    cell = _CELL_REASON.match(reason)
+    if cell is None:
+        return reason  # about the file as a whole (encoding, header, size): no values
+    return f"{cell[1]}: refused (the reason is in the .reason.txt note in quarantine/)"
 
 
 def _column_name(header: str) -> str:
@@ -441,11 +544,29 @@ def describe_leak(entry: SymptomEntry) -> str:
 # --- small parsers ---------------------------------------------------------------------------
 
 
+def _plain_text(name: str, value: str | None) -> None:
+    """Refuse what no journal value holds and a database cannot store, without echoing it:
+    a NUL byte (PostgreSQL text cannot hold one), or bytes that are not UTF-8 (a terminal
+    in another encoding passes them through as lone surrogates)."""
+    if not isinstance(value, str):
+        return
+    if "\x00" in value:
+        raise EntryError(name, "holds a NUL byte (0x00), which no journal value has")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise EntryError(name, "is not UTF-8 text (check the terminal's encoding)") from None
+
+
 def _parse_date(name: str, value: str | None) -> date:
     try:
-        return date.fromisoformat(str(value))
+        day = date.fromisoformat(str(value))
     except ValueError:
         raise EntryError(name, f"'{value}' is not a date (YYYY-MM-DD)") from None
+    problem = out_of_range(day)
+    if problem:
+        raise EntryError(name, problem)
+    return day
 
 
 def _parse_int(name: str, value: str | None, low: int | None, high: int | None) -> int | None:

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from sync.bootstrap import App
+from sync.errors import BadInput, RunbackError
 from sync.formatting import clock
 from sync.planning import gather
 from sync.rawstore import write_private_atomic
@@ -107,8 +108,19 @@ def build(app: App) -> str:
 
 
 def write(app: App, out: Path | None) -> Path:
+    """Write the page to `out` (default RUNBACK_HOME/report.html); a path that cannot be
+    written is refused (BadInput) naming it."""
     path = out or app.settings.home / "report.html"
-    write_private_atomic(path, build(app).encode())
+    if out is not None and not path.parent.is_dir():
+        raise BadInput(f"--out: the folder {path.parent} does not exist")
+    if out is not None and path.is_dir():
+        raise BadInput(f"--out: {path} is a folder; give a file name like report.html")
+    page = build(app).encode()
+    try:
+        write_private_atomic(path, page)
+    except OSError as exc:
+        error = BadInput if out is not None else RunbackError
+        raise error(f"cannot write the report to {path} ({exc.strerror or exc})") from None
     return path
 
 

@@ -17,7 +17,7 @@ from sync.errors import FitFileError
 from sync.fitfile import read_activity
 from sync.formatting import iso, safe_text
 from sync.rawstore import RawOrigin, sha256_of
-from sync.store.repository import Duplicate, StoredActivity
+from sync.store.repository import Duplicate, IngestLogEntry, StoredActivity
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ def ingest_bytes(
         logs.event("rejected", file=shown, source=source, reason=exc.reason)
         return IngestResult(shown, "rejected", reason=exc.reason)
 
-    session = _match_at_ingest(app, act)
+    session = _match_at_ingest(app, act, file_name)
     try:
         with app.uow() as uow:
             same_run = uow.repo.activity_id_by_device(act.device_serial, act.time_created)
@@ -111,13 +111,19 @@ def ingest_bytes(
     return IngestResult(shown, "ingested", activity_id=new_id, activity=act)
 
 
-def _match_at_ingest(app: App, act: Activity) -> Match:
-    """The run matched against the workout in the file, else the one prescribed that day."""
+def _match_at_ingest(app: App, act: Activity, file_name: str) -> Match:
+    """The run matched against the workout in the file, else the one prescribed that day.
+
+    A recorded workout too big to expand is ignored (the run is still stored), and the
+    log says why."""
     from sync.planning import prescribed_plan
 
     with app.uow() as uow:
         prescribed = prescribed_plan(uow, act.start.astimezone(app.settings.tz()).date())
-    return analyze_activity(act, choose_plan(act, None, prescribed), app.settings)
+    choice = choose_plan(act, None, prescribed, app.settings.plan_limits)
+    if choice.ignored:
+        logs.event("workout-ignored", file=file_name, reason=choice.ignored)
+    return analyze_activity(act, choice.plan, app.settings)
 
 
 def _duplicate(
@@ -228,7 +234,8 @@ def status(app: App) -> Status:
         activities=count,
         pending=pending,
         failed=[
-            {"file": f.file_name, "reason": f.reason or "", "at": iso(f.at) or ""} for f in failures
+            {"file": f.file_name, "reason": _shown_reason(f), "at": iso(f.at) or ""}
+            for f in failures
         ],
         last_ingest=last,
         inbox=app.settings.inbox,
@@ -242,6 +249,17 @@ def status(app: App) -> Status:
             else None
         ),
     )
+
+
+def _shown_reason(failure: IngestLogEntry) -> str:
+    """A refusal as status shows it: a symptom journal's reason keeps its row and column
+    but not the rest, which may quote a symptom value (the quarantine note has it all)."""
+    from sync.journal import public_reason
+
+    reason = failure.reason or ""
+    if failure.file_name.lower().endswith(".csv") and failure.source == "inbox":
+        return public_reason(reason)
+    return reason
 
 
 @dataclass(frozen=True)
@@ -284,7 +302,7 @@ def rebuild(app: App) -> RebuildReport:
                     source_id=origin.source_id,
                 )
                 created += 1
-            session = _match_at_ingest(app, act)
+            session = _match_at_ingest(app, act, path.name)
             uow.repo.save_session(activity_id, act.pauses, session, app.clock())
             uow.commit()
     logs.event("rebuilt", created=created, refreshed=refreshed, problems=len(problems))

@@ -19,6 +19,7 @@ from pydantic_settings import (
 
 from rules.bouts import DetectionThresholds
 from rules.matching import MatchThresholds
+from rules.workout import PlanLimits
 from sync.errors import ConfigError
 
 
@@ -61,6 +62,8 @@ class Settings(BaseSettings):
     # dataclasses check their own bounds, so a bad value names its key here.
     detection: DetectionThresholds = Field(default_factory=DetectionThresholds)
     matching: MatchThresholds = Field(default_factory=MatchThresholds)
+    # How big a workout may be with its repeats expanded (a --plan spec, a file's workout).
+    plan_limits: PlanLimits = Field(default_factory=PlanLimits)
     # A mounted watch (its root, holding GARMIN/): workouts are also written to
     # GARMIN/NewFiles there. Watches that connect over MTP need an MTP mount first.
     watch_dir: Path | None = None
@@ -71,6 +74,16 @@ class Settings(BaseSettings):
     @classmethod
     def _known_zone(cls, value: str) -> str:
         resolve_timezone(value)
+        return value
+
+    @field_validator("today")
+    @classmethod
+    def _usable_day(cls, value: date | None) -> date | None:
+        from sync.dates import out_of_range
+
+        problem = out_of_range(value) if value is not None else None
+        if problem:
+            raise ValueError(problem)
         return value
 
     @classmethod

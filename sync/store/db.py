@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
 from sync.errors import BadInput, StoreError
 from sync.store.schema import SCHEMA_REVISION
@@ -16,6 +16,7 @@ from sync.store.schema import SCHEMA_REVISION
 _MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 # Any fixed number: the key of the advisory lock that serialises migrations on PostgreSQL.
 _MIGRATION_LOCK_KEY = 0x72756E62
+_URL_FORM = "expected postgresql+psycopg://user:password@host:port/db or sqlite:///path"
 
 
 def sqlite_url(path: Path) -> str:
@@ -23,31 +24,62 @@ def sqlite_url(path: Path) -> str:
 
 
 def make_engine(url: str, *, connect_args: dict[str, Any] | None = None) -> Engine:
-    """An engine for `url`; a SQLite file is created owner-readable only."""
-    try:
-        parsed = make_url(url)
-    except ArgumentError as exc:
-        raise BadInput(f"database URL is not valid: {exc}") from None
+    """An engine for `url`; a SQLite file is created owner-readable only.
+
+    Statement parameters are hidden from every error the engine raises: they are her
+    symptom values and notes, and errors end up in logs and on stderr.
+    """
+    parsed = _parse_url(url)
     backend = parsed.get_backend_name()
-    if backend == "sqlite":
+    if backend not in ("sqlite", "postgresql"):
+        raise BadInput(f"database URL names '{backend}': runback supports sqlite and postgresql")
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    options: dict[str, Any] = {"connect_args": connect_args or {}, "hide_parameters": True}
+    if backend == "postgresql":
+        options["pool_pre_ping"] = True
+    else:
         database = parsed.database
         if database and database != ":memory:":
             _create_private_file(Path(database))
-        engine = create_engine(parsed, connect_args=connect_args or {})
+    try:
+        engine = create_engine(parsed, **options)
+    except (NoSuchModuleError, ImportError):
+        raise BadInput(
+            f"database URL names the driver '{parsed.drivername}', which runback does not "
+            "have (use postgresql+psycopg://... or sqlite:///...)"
+        ) from None
+    if backend == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    if backend == "postgresql":
-        if parsed.drivername == "postgresql":
-            parsed = parsed.set(drivername="postgresql+psycopg")
-        return create_engine(parsed, pool_pre_ping=True, connect_args=connect_args or {})
-    raise BadInput(f"database URL names '{backend}': runback supports sqlite and postgresql")
+    return engine
+
+
+def _parse_url(url: str) -> URL:
+    """The URL, parsed; what does not parse is refused without quoting any of it (it may
+    hold a password)."""
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError) as exc:
+        problem = "its port is not a number" if "int()" in str(exc) else _URL_FORM
+        raise BadInput(f"database URL is not valid: {problem}") from None
+    if parsed.host and "@" in parsed.host:
+        # user:p@ss@host parses as password 'p', host 'ss@host': the rest of the password
+        # would show in every connection error.
+        raise BadInput(
+            "database URL is not valid: write an '@' in the password as %40 "
+            "(and ':' as %3A, '/' as %2F)"
+        )
+    return parsed
 
 
 def _create_private_file(path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
-    os.close(fd)
-    os.chmod(path, 0o600)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+        os.close(fd)
+        os.chmod(path, 0o600)
+    except OSError as exc:
+        raise BadInput(f"database file {path}: cannot create it ({exc.strerror or exc})") from None
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

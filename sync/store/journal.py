@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, Table, insert, select, update
 
 from rules.profile import Profile, ReadinessLog
 from rules.symptoms import LeakPoint, SymptomEntry
@@ -119,7 +120,9 @@ class JournalQueries:
             select(e.id).where(e.athlete_id == self.athlete_id, e.entry_key == key)
         ).scalar()
 
-    def add_entry(self, entry: SymptomEntry, *, source: str, key: str, at: datetime) -> int:
+    def add_entry(self, entry: SymptomEntry, *, source: str, key: str, at: datetime) -> int | None:
+        """Store an entry; None when the same entry (same key) is stored already, even
+        by another process between the caller's look and this insert."""
         point = entry.leak_point
         values = {name: getattr(entry, name) for name in _ENTRY_FIELDS} | {
             "athlete_id": self.athlete_id,
@@ -134,11 +137,11 @@ class JournalQueries:
             "entry_key": key,
             "recorded_at": at,
         }
-        return int(
-            self.conn.execute(
-                insert(s.symptom_entry).values(values).returning(s.symptom_entry.c.id)
-            ).scalar_one()
-        )
+        statement = _insert_unless_present(self.conn, s.symptom_entry, ["athlete_id", "entry_key"])
+        new_id = self.conn.execute(
+            statement.values(values).returning(s.symptom_entry.c.id)
+        ).scalar()
+        return None if new_id is None else int(new_id)
 
     def entries(self) -> list[StoredEntry]:
         """Every entry, oldest first (by date, then as recorded)."""
@@ -165,6 +168,16 @@ class JournalQueries:
             )
             out.append(StoredEntry(row.id, entry, row.source, row.recorded_at))
         return out
+
+
+def _insert_unless_present(conn: Connection, table: Table, unique: list[str]) -> Any:
+    """INSERT ... ON CONFLICT (unique) DO NOTHING, on SQLite and PostgreSQL alike: a row
+    that another transaction stored first is skipped instead of spoiling this one."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing(index_elements=unique)
+    return sqlite.insert(table).on_conflict_do_nothing(index_elements=unique)
 
 
 def _set(text: str) -> frozenset[str]:

@@ -17,6 +17,7 @@ from tests.support.fitbuilder import (
     Segment,
     build_activity,
     first_level_segments,
+    nested_repeats_run,
 )
 
 
@@ -99,6 +100,11 @@ def test_a_walk_is_a_session_and_reports_its_bouts(runback: Runner, files: Path)
     [
         (["--plan", "walk 5m, 5x(jog 30s, walk 4m)"], "--plan: unknown kind 'jog' at column 13"),
         (["--plan", "walk 5m, 5x(run 30s"], "--plan: missing ')' at column"),
+        (
+            ["--plan", "100x(100x(100x(run 1s)))"],
+            "--plan: the workout expands to 1000000 steps (repeats counted); at most 500",
+        ),
+        (["--plan", "2x(" * 3000 + "run 1s" + ")" * 3000], "--plan: repeats nest more than 10"),
     ],
 )
 def test_a_plan_that_does_not_parse_says_where(
@@ -109,6 +115,20 @@ def test_a_plan_that_does_not_parse_says_where(
     assert done.stdout == ""
     assert done.stderr.startswith(f"runback: {message}")
     assert done.stderr.count("\n") == 1
+
+
+def test_a_recorded_workout_too_big_to_expand_is_ignored_with_the_reason(
+    runback: Runner, tmp_path: Path
+) -> None:
+    path = tmp_path / "nested.fit"
+    path.write_bytes(nested_repeats_run(levels=3, count=100))
+    done = runback("analyze", str(path))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[1] == (
+        "ignored: the workout recorded in the file expands to 1000000 steps "
+        "(repeats counted); at most 500"
+    )
+    assert "plan: none" in done.stdout
 
 
 @pytest.mark.parametrize(

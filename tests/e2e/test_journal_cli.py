@@ -125,3 +125,97 @@ def test_symptom_details_never_reach_the_log_or_the_worker_output(
     for secret in [*SECRETS.values(), "kestrel-feather-5520", "2468", "97531", "bleeding", "pain"]:
         for text in outputs:
             assert secret not in text, f"{secret!r} leaked"
+
+
+def test_symptoms_import_reads_cr_files_and_refuses_unreadable_ones_in_one_line(
+    runback: Runner, tmp_path: Path
+) -> None:
+    cr = tmp_path / "cr.csv"
+    cr.write_bytes(b"\xef\xbb\xbfdate,leak,note\r2026-11-01,drops,windy\r")
+    done = runback(*TODAY, "symptoms", "import", str(cr))
+    assert (done.returncode, done.stderr) == (0, "")
+    assert "1 added" in done.stdout
+    big = tmp_path / "big.csv"
+    big.write_text("date,leak,note\n2026-11-01,drops," + "x" * 140_000 + "\n")
+    nul = tmp_path / "nul.csv"
+    nul.write_bytes(b"date,leak,note\n2026-11-01,drops,heron\x00egret\n")
+    for path, message in (
+        (big, "big.csv row 2, column note: a cell longer than 131072 characters"),
+        (nul, "nul.csv row 2, column note: holds a NUL byte"),
+    ):
+        done = runback(*TODAY, "symptoms", "import", str(path))
+        assert done.returncode == 2
+        assert done.stderr.startswith(f"runback: {message}")
+        assert done.stderr.count("\n") == 1
+        assert "heron" not in done.stderr
+        assert "internal error" not in done.stderr
+
+
+def test_worker_once_quarantines_an_unreadable_journal_and_goes_on(
+    runback: Runner, cli_env: dict[str, str], level_one: Path
+) -> None:
+    inbox = Path(cli_env["RUNBACK_HOME"]) / "inbox"
+    inbox.mkdir(parents=True)
+    (inbox / "a.csv").write_bytes(b"date,leak\r2026-11-01,drops\r")
+    (inbox / "b.csv").write_text("date,leak,note\n2026-11-01,drops," + "x" * 140_000 + "\n")
+    (inbox / "c.fit").write_bytes(level_one.read_bytes())
+    old = time.time() - 60
+    for path in inbox.iterdir():
+        os.utime(path, (old, old))
+    done = runback(*TODAY, "worker", "--once")
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    home = Path(cli_env["RUNBACK_HOME"])
+    assert sorted(p.name for p in (home / "archive").iterdir()) == ["a.csv", "c.fit"]
+    assert (home / "quarantine" / "b.csv").exists()
+    assert "row 2, column note" in (home / "quarantine" / "b.csv.reason.txt").read_text()
+    assert list(inbox.iterdir()) == []
+
+
+def _refuse_symptom_rows(db: str) -> None:
+    """Make the database itself refuse every new symptom entry (a fault, not bad input):
+    on PostgreSQL with a CHECK constraint, whose error DETAIL quotes the whole row."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(db)
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(
+                text("ALTER TABLE symptom_entry ADD CONSTRAINT no_fluid CHECK (fluid_ml IS NULL)")
+            )
+        else:
+            conn.execute(
+                text(
+                    "CREATE TRIGGER refuse BEFORE INSERT ON symptom_entry "
+                    "BEGIN SELECT RAISE(ABORT, 'refused by a test trigger'); END"
+                )
+            )
+    engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def test_a_database_failure_shows_no_symptom_value_on_stderr_or_in_the_log(
+    runback: Runner, cli_env: dict[str, str], request: pytest.FixtureRequest, backend: str
+) -> None:
+    home = Path(cli_env["RUNBACK_HOME"])
+    if backend == "postgres":
+        db = request.getfixturevalue("pg_url")
+        options = ["--db", db]
+    else:
+        db, options = f"sqlite:///{home / 'runback.db'}", []
+    assert runback(*options, "status").returncode == 0  # creates the schema
+    _refuse_symptom_rows(db)
+    done = runback(
+        *options, *TODAY, "symptoms", "log", "--leak", "leak", "--note", SECRETS["note"],
+        "--fluid-ml", SECRETS["fluid-ml"], "--slept-h", SECRETS["slept-h"],
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr.startswith("runback: internal error: ")
+    assert done.stderr.count("\n") == 1
+    log = (home / "logs" / "runback.log").read_text()
+    assert "internal error" in log
+    for secret in SECRETS.values():
+        assert secret not in done.stderr + done.stdout, f"{secret!r} on stderr"
+        assert secret not in log, f"{secret!r} in the log"

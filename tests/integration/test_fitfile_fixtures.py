@@ -72,6 +72,22 @@ def test_real_files_that_are_not_runs_are_refused(shared_fit: Path, name: str) -
     assert caught.value.reason.startswith(REFUSED[name])
 
 
+DECIDED_BY_THE_DECODER = {"sdk_activity_truncated.fit"}  # no session: truncated or not?
+
+
+@pytest.mark.parametrize("name", sorted(set(REFUSED) - DECIDED_BY_THE_DECODER))
+def test_real_files_that_are_not_runs_are_refused_from_their_headers(
+    shared_fit: Path, name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import fitparse
+
+    data = (shared_fit / name).read_bytes()
+    monkeypatch.setattr(fitparse, "UncachedFitFile", None)  # any decode would fail
+    with pytest.raises(FitFileError) as caught:
+        read_activity(data)
+    assert caught.value.reason.startswith(REFUSED[name])
+
+
 @pytest.mark.parametrize("name", sorted(INVALID))
 def test_broken_files_get_a_reason_not_a_traceback(shared_fit: Path, name: str) -> None:
     with pytest.raises(FitFileError) as caught:

@@ -11,7 +11,15 @@ import pytest
 
 from sync import service
 from sync.rawstore import sha256_of
-from tests.support.fitbuilder import T0, ActivitySpec, Segment, build_activity, run_walk, simple_run
+from tests.support.fitbuilder import (
+    T0,
+    ActivitySpec,
+    Segment,
+    build_activity,
+    nested_repeats_run,
+    run_walk,
+    simple_run,
+)
 
 RUN = run_walk()
 
@@ -54,6 +62,21 @@ def test_a_refused_file_is_logged_and_stores_no_activity(app) -> None:  # type: 
         [entry] = uow.repo.ingest_log()
     assert (entry.file_name, entry.state, entry.reason) == ("cut.fit", "rejected", result.reason)
     assert not any(app.raw.all())
+
+
+def test_a_run_whose_recorded_workout_is_too_big_is_stored_and_the_workout_ignored(  # type: ignore[no-untyped-def]
+    app, home: Path
+) -> None:
+    data = nested_repeats_run(levels=3, count=100)
+    assert len(data) < 20_000
+    result = service.ingest_bytes(app, data, file_name="nested.fit", source="inbox")
+    assert result.state == "ingested"
+    with app.uow() as uow:
+        stored = uow.repo.match_of(result.activity_id)
+    assert stored is None or stored.intervals == ()
+    log = (home / "logs" / "runback.log").read_text()
+    assert "event=workout-ignored file=nested.fit" in log
+    assert "expands to 1000000 steps (repeats counted); at most 500" in log
 
 
 def test_status_counts_and_lists_failures(app) -> None:  # type: ignore[no-untyped-def]

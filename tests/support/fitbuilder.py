@@ -394,3 +394,12 @@ def follow(
         record_every_s=record_every_s,
     )
     return build_activity(spec)
+
+
+def nested_repeats_run(levels: int = 3, count: int = 100, **kwargs: Any) -> bytes:
+    """A 10-minute run whose recorded workout is `run 1s` repeated `count` times, that
+    repeated `count` times, ... `levels` deep: a few bytes that expand to count**levels."""
+    steps = [WorkoutStepSpec(1, "active", "Run")]
+    steps += [WorkoutStepSpec(repeat_from=0, repeat_count=count) for _ in range(levels)]
+    spec = ActivitySpec([Segment("run", 600)], workout_name="nested", workout_steps=steps, **kwargs)
+    return build_activity(spec)

@@ -55,6 +55,8 @@ def test_samples_become_a_dataframe_with_utc_timestamps() -> None:
         (["activity"], [], "an activity without a session summary, so its sport is unknown"),
         (["activity"], ["running", "cycling"], "a multisport activity (running, cycling)"),
         ([], [], "not an activity: the file has no file_id message"),
+        (["123"], [], "a file of unknown type 123, not an activity"),
+        (["activity"], ["200"], "an activity of unknown sport 200: runback follows running"),
     ],
 )
 def test_only_runs_and_walks_are_sessions(

@@ -17,10 +17,12 @@ from tests.support.fitbuilder import (
     Segment,
     WorkoutStepSpec,
     build_activity,
+    nested_repeats_run,
     run_walk,
     simple_run,
     workout_file,
 )
+from tests.support.fitfuzz import PYTHON_NAMES, mutants, with_crc_fixed
 
 RUN_WALK = run_walk(repeats=2, run_s=30, walk_s=60)
 
@@ -164,3 +166,55 @@ def test_no_damaged_file_raises_anything_but_a_fit_file_error(
         assert "\n" not in outcome.reason
     else:
         assert isinstance(outcome, Activity)
+
+
+# --- damaged files: the reason says what is wrong, in words -----------------------------
+
+
+def _first_definition(data: bytes) -> int:
+    """Byte offset of the first definition message (the file_id's) after the header."""
+    at = data[0]
+    assert data[at] & 0x40, "the builder writes the file_id definition first"
+    return at
+
+
+def test_a_definition_whose_field_size_does_not_fit_its_type_is_said_in_words() -> None:
+    """fitparse stumbled here with "AttributeError: 'NoneType' object has no attribute
+    'name'" (an unknown field whose size is not a multiple of its type's)."""
+    data = bytearray(simple_run(5)[:-2])
+    first_field = _first_definition(bytes(data)) + 6
+    data[first_field : first_field + 3] = bytes((250, 3, 0x84))  # unknown, 3 bytes of uint16
+    with pytest.raises(FitFileError) as caught:
+        read_activity(with_crc_fixed(bytes(data), data[0]))
+    assert caught.value.reason.startswith("damaged at byte ")
+    assert caught.value.reason.endswith(
+        "a message definition is corrupt (a field's size does not fit its type)"
+    )
+
+
+def test_a_data_message_of_an_undefined_type_is_said_in_words() -> None:
+    data = bytearray(simple_run(5)[:-2])
+    start = _first_definition(bytes(data))
+    fields = data[start + 5]
+    first_data = start + 6 + 3 * fields  # the file_id data message follows its definition
+    data[first_data] = 0x0F  # local message type 15, never defined
+    with pytest.raises(FitFileError) as caught:
+        read_activity(with_crc_fixed(bytes(data), data[0]))
+    assert caught.value.reason.startswith("damaged at byte ")
+    assert caught.value.reason.endswith("a data message uses a message type the file never defined")
+
+
+def test_no_reason_for_a_damaged_file_names_a_python_exception() -> None:
+    sources = [
+        ("run.fit", RUN_WALK),
+        ("nested.fit", nested_repeats_run(2, 3)),
+        ("workout.fit", workout_file()),
+    ]
+    reasons = []
+    for mutant in mutants(sources, 120, seed=7):
+        try:
+            read_activity(mutant.data)
+        except FitFileError as exc:
+            reasons.append((mutant.name, exc.reason))
+    assert len(reasons) > 60
+    assert [r for r in reasons if PYTHON_NAMES.search(r[1])] == []

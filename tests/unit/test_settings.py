@@ -108,6 +108,7 @@ def test_matching_thresholds_come_from_the_toml_file_and_can_be_overridden(
     [
         ("[detection]\nmin_bout_s = 12\n", "setting 'detection': Value error, min_bout_s must be"),
         ("[matching]\nbogus = 1\n", "setting 'matching.bogus'"),
+        ("[plan_limits]\nmax_steps = 0\n", "setting 'plan_limits': Value error, max_steps"),
     ],
 )
 def test_a_bad_threshold_names_its_table_and_key(tmp_path: Path, toml: str, message: str) -> None:
@@ -115,3 +116,13 @@ def test_a_bad_threshold_names_its_table_and_key(tmp_path: Path, toml: str, mess
     user.write_text(toml)
     with pytest.raises(ConfigError, match=message):
         load_settings(user)
+
+
+def test_plan_limits_come_from_the_toml_file_and_can_be_overridden(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from rules.workout import PlanLimits
+
+    assert load_settings().plan_limits == PlanLimits(max_steps=500, max_total_s=86400)
+    monkeypatch.setenv("RUNBACK_PLAN_LIMITS__MAX_STEPS", "50")
+    assert load_settings().plan_limits.max_steps == 50
