@@ -16,9 +16,10 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $@ $(VENV)/.installed
 
-## run: start the worker on the embedded SQLite database (RUNBACK_HOME, else ~/.local/share/runback)
+## run: start the worker on the embedded SQLite database (RUNBACK_HOME, else ~/.local/share/runback);
+## a settings file with RUNBACK_CONFIG=FILE, global options with ARGS="--config FILE ..."
 run: $(VENV)/.installed
-	$(BIN)/runback worker
+	$(BIN)/runback $(ARGS) worker
 
 ## test: the whole suite (PostgreSQL tests need RUNBACK_TEST_POSTGRES_URL, else they skip)
 test: $(VENV)/.installed-test

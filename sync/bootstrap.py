@@ -45,7 +45,15 @@ class App:
         """The date decisions are made for: --today when given, else today where she lives."""
         if self.settings.today is not None:
             return self.settings.today
+        return self.real_today()
+
+    def real_today(self) -> date:
         return self.clock().astimezone(self.settings.tz()).date()
+
+    @property
+    def looking_back(self) -> bool:
+        """--today names a day already past: a look at that day, not a new plan."""
+        return self.settings.today is not None and self.settings.today < self.real_today()
 
     def close(self) -> None:
         self.engine.dispose()
@@ -57,18 +65,20 @@ def prepare_home(home: Path) -> None:
     cannot be one is refused (BadInput) with the reason."""
     if home.exists() and not home.is_dir():
         raise BadInput(f"home folder {home}: it is a file, not a folder (see --home)")
+    folder = home
     try:
         home.mkdir(parents=True, exist_ok=True, mode=0o700)
-        os.chmod(home, 0o700)
+        if home.stat().st_uid == os.getuid():  # a folder shared with her group stays so
+            os.chmod(home, 0o700)
         for name in HOME_DIRS:
             folder = home / name
             if folder.exists() and not folder.is_dir():
                 raise BadInput(f"home folder {home}: {folder} is a file, not a folder")
             folder.mkdir(exist_ok=True, mode=0o700)
     except OSError as exc:
-        raise BadInput(
-            f"home folder {home}: cannot create it ({exc.strerror or exc}; see --home)"
-        ) from None
+        from sync.heartbeat import unusable
+
+        raise BadInput(f"home folder {home}: {unusable(folder, exc)}") from None
 
 
 def bootstrap(settings: Settings, *, log_to_stderr: bool = False) -> App:

@@ -10,7 +10,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -47,6 +47,23 @@ def _date(text: str) -> date:
     return day
 
 
+class _Version(argparse.Action):
+    """`runback --version`: the installed package's version (read only when asked)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> None:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("runback")
+        except PackageNotFoundError:  # run from a checkout that was never installed
+            number = "unknown (not installed)"
+        print(f"runback {number}")
+        parser.exit(0)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="runback", description="Return to running after childbirth, one run at a time."
@@ -62,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--log-json", action="store_true", default=None, help="log lines as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument("--version", action=_Version, help="print runback's version")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
@@ -107,6 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="default: the outbox, plus the watch and Garmin Connect when configured",
     )
     push.add_argument("--dry-run", action="store_true", help="say what would be sent")
+    push.add_argument("--json", action="store_true", help="one object per target")
 
     garmin = sub.add_parser("garmin", help="Garmin Connect: log in, pull runs, see the state")
     g_sub = garmin.add_subparsers(dest="garmin_command", metavar="ACTION", parser_class=_Parser)
@@ -114,7 +133,9 @@ def build_parser() -> argparse.ArgumentParser:
     g_sub.add_parser("login", help="log in once (email, password, MFA code); tokens are saved")
     g_pull = g_sub.add_parser("pull", help="ingest runs uploaded since the last pull")
     g_pull.add_argument("--since", type=_date, metavar="D", help="backfill from this date")
-    g_sub.add_parser("status", help="login state, back-off, last pull")
+    g_pull.add_argument("--json", action="store_true", help="the counts as one object")
+    g_status = g_sub.add_parser("status", help="login state, back-off, last pull")
+    g_status.add_argument("--json", action="store_true")
 
     report = sub.add_parser("report", help="one HTML page of her progress (opens offline)")
     report.add_argument(
@@ -123,6 +144,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     status = sub.add_parser("status", help="what has been synced, what is waiting, what failed")
     status.add_argument("--json", action="store_true")
+    status.add_argument(
+        "--healthy",
+        action="store_true",
+        help="exit 0 when the worker's last pass is recent, else 1 (a container healthcheck)",
+    )
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", parser_class=_Parser)
@@ -293,7 +319,7 @@ def _weeks_ahead(text: str) -> int:
 
 def cmd_plan(app: App, args: argparse.Namespace) -> int:
     from sync.errors import BadInput
-    from sync.planning import ahead, decision_json, history, refresh
+    from sync.planning import ahead, decision_json, history, look, refresh
 
     if args.ahead is not None:
         if args.history:
@@ -322,7 +348,15 @@ def cmd_plan(app: App, args: argparse.Namespace) -> int:
             for reason in d.body["reasons"]:
                 print(f"    - {reason}")
         return EXIT_OK
-    decision, _ = refresh(app)
+    if app.looking_back:
+        print(
+            f"runback: --today {app.today()} is in the past: this is how that day looked; "
+            "nothing is stored or pushed",
+            file=sys.stderr,
+        )
+        decision = look(app)
+    else:
+        decision, _ = refresh(app)
     body = decision_json(decision)
     if args.json:
         print(json.dumps(body, indent=2))
@@ -340,10 +374,15 @@ def _past_json(d: Any) -> dict[str, Any]:
 
 
 def cmd_push(app: App, args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
     from sync.push import push
 
     results = push(app, args.to, dry_run=args.dry_run)
-    failed = False
+    failed = any(r.state == "failed" for r in results)
+    if args.json:
+        print(json.dumps([asdict(r) for r in results], indent=2))
+        return EXIT_FAILURE if failed else EXIT_OK
     for r in results:
         line = f"{r.target}: {r.state} {r.detail}".rstrip()
         if r.state == "failed":
@@ -383,6 +422,15 @@ def cmd_garmin(app: App, args: argparse.Namespace) -> int:
         finally:
             if bar is not None:
                 bar.__exit__(None, None, None)
+        failed = bool(report.note) and "nothing new" not in report.note
+        if args.json:
+            body = {
+                "listed": report.listed, "ingested": report.ingested,
+                "duplicates": report.duplicates, "rejected": report.rejected,
+                "note": report.note or None,
+            }  # fmt: skip
+            print(json.dumps(body, indent=2))
+            return EXIT_FAILURE if failed else EXIT_OK
         for problem in report.rejected:
             print(f"rejected {problem}", file=sys.stderr)
         if report.note and not report.listed:
@@ -391,16 +439,27 @@ def cmd_garmin(app: App, args: argparse.Namespace) -> int:
             f"pulled from Garmin Connect: {report.ingested} new, {report.duplicates} already "
             f"stored, {len(report.rejected)} rejected ({report.listed} listed)"
         )
-        return EXIT_FAILURE if report.note and "nothing new" not in report.note else EXIT_OK
+        return EXIT_FAILURE if failed else EXIT_OK
     st = garmin_sync.state_word(app)
     with app.uow() as uow:
         state = uow.repo.garmin_state()
+        refused = uow.repo.pull_refusals()
+    if args.json:
+        body = {
+            "garmin": st,
+            "last_pull": iso(state.last_pull_at) if state else None,
+            "backoff_until": iso(state.backoff_until) if state else None,
+            "refused": [
+                {"activity": remote_id, "reason": reason, "at": iso(at)}
+                for remote_id, reason, at in refused
+            ],
+        }
+        print(json.dumps(body, indent=2))
+        return EXIT_OK
     print(f"garmin:     {st}")
     print(f"last pull:  {iso(state.last_pull_at) if state and state.last_pull_at else 'never'}")
     if state and state.backoff_until:
         print(f"back-off:   until {iso(state.backoff_until)}")
-    with app.uow() as uow:
-        refused = uow.repo.pull_refusals()
     if refused:
         remote_id, reason, _at = refused[0]
         print(
@@ -423,6 +482,8 @@ def cmd_status(app: App, args: argparse.Namespace) -> int:
 
     st = status(app)
     body = st.as_json()
+    if args.healthy:
+        return _healthy(st.worker_last_pass, app.clock())
     if args.json:
         print(json.dumps(body, indent=2))
         return EXIT_OK
@@ -432,6 +493,7 @@ def cmd_status(app: App, args: argparse.Namespace) -> int:
     print(f"inbox:        {body['inbox']} ({body['pending']} waiting)")
     print(f"database:     {body['database']}")
     print(f"garmin:       {body['garmin']}")
+    print(f"worker:       {_pass_age(st.worker_last_pass, app.clock())}")
     nxt = body["next_workout"]
     shown = f"{nxt['date']}  {nxt['spec']}" if nxt else "none yet"
     print(f"next workout: {shown}")
@@ -440,6 +502,23 @@ def cmd_status(app: App, args: argparse.Namespace) -> int:
         for f in st.failed:
             print(f"  {f['file']}: {f['reason']}")
     return EXIT_OK
+
+
+HEALTHY_WITHIN_S = 300  # the worker passes every few seconds; a long file may take a minute
+
+
+def _pass_age(last: datetime | None, now: datetime) -> str:
+    if last is None:
+        return "no pass yet (is `runback worker` running?)"
+    return f"last pass {max(0, round((now - last).total_seconds()))} s ago"
+
+
+def _healthy(last: datetime | None, now: datetime) -> int:
+    age = _pass_age(last, now)
+    if last is not None and (now - last).total_seconds() <= HEALTHY_WITHIN_S:
+        print(f"healthy: {age}")
+        return EXIT_OK
+    return _fail(f"unhealthy: {age}", EXIT_FAILURE)
 
 
 def cmd_db(app: App, args: argparse.Namespace) -> int:
@@ -459,6 +538,8 @@ def cmd_worker(app: App, args: argparse.Namespace) -> int:
     import threading
 
     from sync import logs
+    from sync.bootstrap import HOME_DIRS
+    from sync.heartbeat import check_writable
     from sync.worker import (
         acquire_single_worker_lock,
         install_signal_handlers,
@@ -466,6 +547,8 @@ def cmd_worker(app: App, args: argparse.Namespace) -> int:
         run_once,
     )
 
+    home = app.settings.home
+    check_writable([home, *(home / name for name in HOME_DIRS)])
     lock = acquire_single_worker_lock(app)
     try:
         stop = threading.Event()

@@ -68,6 +68,8 @@ _FOLDER_FAULTS = {
     errno.ENOENT: ("it does not exist", "create it"),
     errno.EIO: ("input/output error (a failing disk or a lost connection)", "check the disk"),
 }
+
+
 class InternalError(Exception):
     """What the log keeps of an unexpected exception: its type, its first line, where."""
 

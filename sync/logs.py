@@ -37,6 +37,7 @@ SEVERITY: dict[str, int] = {
     "rejected": WARNING,
     "quarantined": WARNING,
     "waiting": INFO,
+    "workout-ignored": WARNING,  # a file's recorded workout too big to expand; run kept
     "file-failed": WARNING,
     "folder-fault": WARNING,
     "folder-recovered": INFO,

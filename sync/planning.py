@@ -162,6 +162,17 @@ def _inputs_json(inputs: Inputs, today: Any) -> dict[str, Any]:
     }
 
 
+def look(app: App) -> Decision:
+    """The decision for app.today() from what is stored, storing nothing (a look at a
+    past day with --today)."""
+    with app.uow() as uow:
+        inputs = gather(app, uow)
+    return decide(
+        inputs.profile, inputs.readiness, inputs.sessions, inputs.assessments, app.today(),
+        app.rules,
+    )  # fmt: skip
+
+
 def refresh(app: App) -> tuple[Decision, bool]:
     """Decide the next session now; store it when anything changed. (decision, stored?)"""
     today = app.today()
@@ -173,7 +184,7 @@ def refresh(app: App) -> tuple[Decision, bool]:
         body = decision_json(decision)
         context = _inputs_json(inputs, today)
         digest = hashlib.sha256(json.dumps([body, context], sort_keys=True).encode()).hexdigest()
-        latest = uow.repo.latest_decision()
+        latest = uow.repo.latest_decision(today)
         if latest is not None and latest.digest == digest:
             return decision, False
         uow.repo.add_decision(

@@ -62,9 +62,13 @@ def push(
     if decide:
         refresh(app)
     with app.uow() as uow:
-        decision = uow.repo.latest_decision()
+        decision = uow.repo.latest_decision(app.today())
     if decision is None or decision.spec is None:
         return [PushResult("outbox", "skipped", "no workout to push yet (see runback plan)")]
+    if decision.on < app.today():
+        return [
+            PushResult("outbox", "skipped", f"the workout for {decision.on} is past: not pushed")
+        ]
     if to == "all":
         targets = list(TARGETS)
     elif to is None:

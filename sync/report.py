@@ -71,7 +71,9 @@ def build(app: App) -> str:
         monday = date.fromisocalendar(*row.day.isocalendar()[:2], 1)
         weeks[monday].append(row)
     week_keys = sorted(weeks)
-    latest = decisions[-1] if decisions else None
+    today = app.today()
+    in_force = [d for d in decisions if d.made_for <= today]
+    latest = max(in_force, key=lambda d: (d.made_for, d.id)) if in_force else None
     parts = [
         _head(),
         "<h1>Back to running</h1>",

@@ -196,6 +196,7 @@ class Status:
     last_push: datetime | None = None
     garmin: str = "not-connected"
     last_pull: datetime | None = None
+    worker_last_pass: datetime | None = None  # the running worker's latest pass
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -206,6 +207,7 @@ class Status:
             "last_push": iso(self.last_push),
             "garmin": self.garmin,
             "last_pull": iso(self.last_pull),
+            "worker_last_pass": iso(self.worker_last_pass),
             "next_workout": self.next_workout,
             "inbox": str(self.inbox),
             "database": self.database,
@@ -216,6 +218,7 @@ def status(app: App) -> Status:
     from sync.errors import FolderError
     from sync.formatting import safe_text
     from sync.garmin_sync import state_word
+    from sync.heartbeat import last_beat
     from sync.inbox import pending_files
 
     try:
@@ -227,7 +230,7 @@ def status(app: App) -> Status:
         count = uow.repo.count_activities()
         last = uow.repo.last_ingest_at()
         failures = uow.repo.open_failures()
-        latest = uow.repo.latest_decision()
+        latest = uow.repo.latest_decision(app.today())
         pushed = uow.repo.last_push_at()
         garmin_state = uow.repo.garmin_state()
     return Status(
@@ -243,6 +246,7 @@ def status(app: App) -> Status:
         last_push=pushed,
         garmin=state_word(app),
         last_pull=garmin_state.last_pull_at if garmin_state else None,
+        worker_last_pass=last_beat(app.settings.home),
         next_workout=(
             {"date": latest.on.isoformat(), "spec": latest.spec}
             if latest is not None and latest.spec is not None

@@ -46,6 +46,12 @@ class Settings(BaseSettings):
     home: Path = Field(default_factory=default_home)
     # A URL may hold a password: kept secret, never logged.
     database_url: SecretStr | None = None
+    # Docker secrets and the like: the URL, or just its password, read from a file (the
+    # file's content, stripped). A password given apart from the URL is URL-escaped into
+    # it, so any character works.
+    database_url_file: Path | None = None
+    database_password: SecretStr | None = None
+    database_password_file: Path | None = None
     timezone: str = "local"
     today: date | None = None
     athlete: str = "default"
@@ -129,20 +135,46 @@ class Settings(BaseSettings):
         return self.home / "runback.db"
 
     def db_url(self) -> str:
+        url = self._given_url()
+        if url is None:
+            return f"sqlite:///{self.sqlite_path}"
+        password = self._password()
+        if password is None:
+            return url
+        from sqlalchemy.engine import make_url
+
+        try:
+            # make_url keeps the password as given; render_as_string escapes it.
+            return make_url(url).set(password=password).render_as_string(hide_password=False)
+        except Exception:
+            raise ConfigError(
+                "setting 'database_url': not a database URL (like "
+                "postgresql+psycopg://user@host:5432/db)"
+            ) from None
+
+    def _given_url(self) -> str | None:
         if self.database_url is not None:
             return self.database_url.get_secret_value()
-        return f"sqlite:///{self.sqlite_path}"
+        if self.database_url_file is not None:
+            return _read_secret("database_url_file", self.database_url_file)
+        return None
+
+    def _password(self) -> str | None:
+        if self.database_password is not None:
+            return self.database_password.get_secret_value()
+        if self.database_password_file is not None:
+            return _read_secret("database_password_file", self.database_password_file)
+        return None
 
     def db_label(self) -> str:
         """The database for people to read: the SQLite path, or the URL without a password."""
-        if self.database_url is None:
+        url = self._given_url()
+        if url is None:
             return str(self.sqlite_path)
         from sqlalchemy.engine import make_url
 
         try:
-            return make_url(self.database_url.get_secret_value()).render_as_string(
-                hide_password=True
-            )
+            return make_url(url).render_as_string(hide_password=True)
         except Exception:
             return "(database URL)"
 
@@ -150,10 +182,28 @@ class Settings(BaseSettings):
         return resolve_timezone(self.timezone)
 
 
+def _read_secret(key: str, path: Path) -> str:
+    """A secret from a file (Docker secrets): its content without the trailing newline."""
+    try:
+        text = path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"
+        raise ConfigError(f"setting '{key}': cannot read {path} ({why})") from None
+    if not text:
+        raise ConfigError(f"setting '{key}': {path} is empty")
+    return text
+
+
 def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
-    """Settings from every source; a bad value raises ConfigError naming the key."""
+    """Settings from every source; a bad value raises ConfigError naming the key.
+
+    The settings file is `config_file` (--config), else the one named by RUNBACK_CONFIG.
+    """
+    if config_file is None and os.environ.get("RUNBACK_CONFIG"):
+        config_file = Path(os.environ["RUNBACK_CONFIG"])
     if config_file is not None and not config_file.is_file():
-        raise ConfigError(f"settings file {config_file} does not exist")
+        named = " (RUNBACK_CONFIG)" if os.environ.get("RUNBACK_CONFIG") == str(config_file) else ""
+        raise ConfigError(f"settings file {config_file}{named} does not exist")
     files = [config_dir() / "runback.toml", *([config_file] if config_file else [])]
 
     class LoadedSettings(Settings):
@@ -166,7 +216,8 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
     except ValidationError as exc:
         err = exc.errors()[0]
         key = ".".join(str(p) for p in err["loc"]) or "settings"
-        raise ConfigError(f"setting '{key}': {err['msg']}") from None
+        message = str(err["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"setting '{key}': {message}") from None
     except ValueError as exc:  # TOML syntax errors and the like
         raise ConfigError(f"settings: {exc}") from None
 
@@ -176,19 +227,16 @@ def resolve_timezone(name: str) -> tzinfo:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     if name == "local":
-        env = os.environ.get("TZ", "").lstrip(":")
-        candidates = [env] if env else []
+        # tzlocal knows every way a machine names its zone (TZ, /etc/timezone, the
+        # /etc/localtime link or file, systemd's timedatectl); it may still find none.
+        import tzlocal
+
         try:
-            link = os.readlink("/etc/localtime")
-            if "zoneinfo/" in link:
-                candidates.append(link.split("zoneinfo/", 1)[1])
-        except OSError:
+            zone = tzlocal.get_localzone_name()
+            if zone:
+                return ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError, LookupError, OSError):
             pass
-        for candidate in candidates:
-            try:
-                return ZoneInfo(candidate)
-            except (ZoneInfoNotFoundError, ValueError):
-                continue
         from datetime import datetime
 
         local = datetime.now().astimezone().tzinfo

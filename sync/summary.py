@@ -83,5 +83,5 @@ def log_summary(app: App, report: PassReport) -> None:
     if not report.changed:
         return
     with app.uow() as uow:
-        latest = uow.repo.latest_decision()
+        latest = uow.repo.latest_decision(app.today())
     logs.event("summary", text=summary_text(report, latest))

@@ -36,6 +36,7 @@ from sync.bootstrap import App
 from sync.errors import FolderError, RunbackError
 from sync.faults import folder_fault, folder_recovered, guarded, quiet_scheduler_logs
 from sync.formatting import safe_text
+from sync.heartbeat import beat
 from sync.inbox import (
     Seen,
     being_written,
@@ -261,6 +262,7 @@ def run_once(app: App, stop: threading.Event | None = None) -> list[IngestResult
         report.add_pull(pull_if_connected(app))
         report.pushes += process(app)
     log_summary(app, report)
+    beat(app.settings.home)
     return results
 
 
@@ -282,6 +284,7 @@ def run_forever(app: App, stop: threading.Event) -> None:
 
     def inbox_job() -> None:
         inbox_pass.run(stop)
+        beat(app.settings.home)
 
     scheduler.add_job(
         guarded("inbox", inbox_job), "interval", seconds=app.settings.inbox_scan_s, id="inbox",

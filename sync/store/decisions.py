@@ -66,11 +66,15 @@ class DecisionQueries:
         )
         return [_stored(row) for row in rows]
 
-    def latest_decision(self) -> StoredDecision | None:
+    def latest_decision(self, as_of: date | None = None) -> StoredDecision | None:
+        """The decision in force on `as_of` (the date decisions are made for): the latest
+        made for that day or the latest day before it. A decision made while replaying
+        an earlier day (`--today` in the past) never stands in for today's."""
         d = s.decision.c
-        row = self.conn.execute(
-            select(s.decision).where(d.athlete_id == self.athlete_id).order_by(d.id.desc()).limit(1)
-        ).first()
+        query = select(s.decision).where(d.athlete_id == self.athlete_id)
+        if as_of is not None:
+            query = query.where(d.made_for <= as_of)
+        row = self.conn.execute(query.order_by(d.made_for.desc(), d.id.desc()).limit(1)).first()
         return _stored(row) if row is not None else None
 
     def decision_for(self, day: date, *, or_before: bool = False) -> StoredDecision | None:

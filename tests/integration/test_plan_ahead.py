@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
@@ -28,14 +29,14 @@ def test_the_road_climbs_a_level_a_week_and_stores_nothing(make_app: Callable[..
     assert road[0].on == TODAY
     assert all(TODAY <= d.on <= TODAY + timedelta(weeks=12) for d in road)
     assert [d.on for d in road] == sorted(d.on for d in road)
-    assert all((b.on - a.on).days >= 2 for a, b in zip(road, road[1:], strict=False))
+    assert all((b.on - a.on).days >= 2 for a, b in itertools.pairwise(road))
     levels = [d.level for d in road]
     assert levels[0] == 3
     assert levels == sorted(levels)
-    for a, b in zip(road, road[1:], strict=False):
+    for a, b in itertools.pairwise(road):
         assert b.level - a.level <= 1
     ups = [d.on for d in road if "up" in d.flags]
-    assert all((b - a).days >= 7 for a, b in zip(ups, ups[1:], strict=False))
+    assert all((b - a).days >= 7 for a, b in itertools.pairwise(ups))
     assert any(d.workout is not None and d.workout.totals.longest_run_s >= 900 for d in road)
     body = decision_json(road[-1])
     assert set(body) == {"date", "phase", "level", "workout", "reasons", "flags"}

@@ -426,9 +426,10 @@ def test_the_projected_road_lifts_a_leak_cap_step_by_step_before_the_level_climb
     assert caps[0] == 95
     assert all(d.workout is not None and d.workout.totals.longest_run_s <= (d.leak_cap_s or 10**6)
                for d in road)  # fmt: skip
-    raised = [b - a for a, b in zip(caps, caps[1:], strict=False) if a and b and b != a]
-    assert raised and all(0 < r <= 30 for r in raised)
-    for a, b in zip(road, road[1:], strict=False):
+    raised = [b - a for a, b in itertools.pairwise(caps) if a and b and b != a]
+    assert raised
+    assert all(0 < r <= 30 for r in raised)
+    for a, b in itertools.pairwise(road):
         if b.level > a.level:  # climbs only once the cap no longer holds the level back
             assert a.leak_cap_s is None or a.leak_cap_s >= RULES.level(a.level).longest_run_s
     assert road[-1].level > FIRST + 3

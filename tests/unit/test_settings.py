@@ -106,9 +106,9 @@ def test_matching_thresholds_come_from_the_toml_file_and_can_be_overridden(
 @pytest.mark.parametrize(
     ("toml", "message"),
     [
-        ("[detection]\nmin_bout_s = 12\n", "setting 'detection': Value error, min_bout_s must be"),
+        ("[detection]\nmin_bout_s = 12\n", "setting 'detection': min_bout_s must be"),
         ("[matching]\nbogus = 1\n", "setting 'matching.bogus'"),
-        ("[plan_limits]\nmax_steps = 0\n", "setting 'plan_limits': Value error, max_steps"),
+        ("[plan_limits]\nmax_steps = 0\n", "setting 'plan_limits': max_steps"),
     ],
 )
 def test_a_bad_threshold_names_its_table_and_key(tmp_path: Path, toml: str, message: str) -> None:
@@ -126,3 +126,72 @@ def test_plan_limits_come_from_the_toml_file_and_can_be_overridden(
     assert load_settings().plan_limits == PlanLimits(max_steps=500, max_total_s=86400)
     monkeypatch.setenv("RUNBACK_PLAN_LIMITS__MAX_STEPS", "50")
     assert load_settings().plan_limits.max_steps == 50
+
+
+# --- issue 15: secrets, the settings file from the environment, the local zone -------------------
+
+
+def test_a_password_given_apart_is_escaped_into_the_url(tmp_path: Path) -> None:
+    s = load_settings(
+        home=tmp_path,
+        database_url="postgresql+psycopg://runback@db:5432/runback",
+        database_password="p@ss:w/rd#1%",
+    )
+    url = s.db_url()
+    assert url == "postgresql+psycopg://runback:p%40ss%3Aw%2Frd%231%25@db:5432/runback"
+    from sqlalchemy.engine import make_url
+
+    assert make_url(url).password == "p@ss:w/rd#1%"
+    assert "p@ss" not in s.db_label()
+    assert "p%40ss" not in s.db_label()
+
+
+def test_the_password_and_the_url_can_come_from_secret_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret = tmp_path / "db_password"
+    secret.write_text("s3cr@t\n")
+    url_file = tmp_path / "db_url"
+    url_file.write_text("postgresql+psycopg://runback@postgres:5432/runback\n")
+    monkeypatch.setenv("RUNBACK_DATABASE_URL_FILE", str(url_file))
+    monkeypatch.setenv("RUNBACK_DATABASE_PASSWORD_FILE", str(secret))
+    s = load_settings(home=tmp_path)
+    assert s.db_url() == "postgresql+psycopg://runback:s3cr%40t@postgres:5432/runback"
+    assert "s3cr" not in repr(s)
+
+
+@pytest.mark.parametrize(("content", "message"), [(None, "cannot read"), ("", "is empty")])
+def test_an_unreadable_or_empty_secret_file_is_one_clear_error(
+    tmp_path: Path, content: str | None, message: str
+) -> None:
+    secret = tmp_path / "db_password"
+    if content is not None:
+        secret.write_text(content)
+    s = load_settings(
+        home=tmp_path,
+        database_url="postgresql+psycopg://runback@db/runback",
+        database_password_file=secret,
+    )
+    with pytest.raises(ConfigError, match=f"database_password_file': .*{message}"):
+        s.db_url()
+
+
+def test_runback_config_names_the_settings_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mine = tmp_path / "mine.toml"
+    mine.write_text(f'watch_dir = "{tmp_path / "watch"}"\n')
+    monkeypatch.setenv("RUNBACK_CONFIG", str(mine))
+    assert load_settings(home=tmp_path).watch_dir == tmp_path / "watch"
+    monkeypatch.setenv("RUNBACK_CONFIG", str(tmp_path / "missing.toml"))
+    with pytest.raises(ConfigError, match=r"missing.toml \(RUNBACK_CONFIG\) does not exist"):
+        load_settings(home=tmp_path)
+
+
+def test_the_local_zone_comes_from_tzlocal(monkeypatch: pytest.MonkeyPatch) -> None:
+    import tzlocal
+
+    from sync.settings import resolve_timezone
+
+    monkeypatch.setattr(tzlocal, "get_localzone_name", lambda: "America/St_Johns")
+    assert str(resolve_timezone("local")) == "America/St_Johns"  # a DST zone, by name
