@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from sync.settings import Settings
 
 from sync.cli_journal import add_parsers, cmd_profile, cmd_readiness, cmd_symptoms
-from sync.formatting import clock, iso, km
+from sync.formatting import clock, iso, km, printable
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
 MAX_WEEKS_AHEAD = 104
@@ -242,7 +242,8 @@ def cmd_ingest(app: App, args: argparse.Namespace) -> int:
     return EXIT_BAD_INPUT if rejected else EXIT_OK
 
 
-def _ingest_line(shown: str, result: Any) -> str:
+def _ingest_line(path: str, result: Any) -> str:
+    shown = printable(path)  # a name's escape sequences are shown, never acted on
     if result.state == "ingested":
         act = result.activity
         return (
@@ -291,7 +292,7 @@ def cmd_activities(app: App, args: argparse.Namespace) -> int:
     for a in rows:
         print(
             f"{a.id:>4}  {a.start.astimezone(tz):%Y-%m-%d %H:%M}  {a.sport:8}  "
-            f"{clock(a.timer_s):>8}  {km(a.distance_m):>9}  {a.source:6}  {a.file_name}"
+            f"{clock(a.timer_s):>8}  {km(a.distance_m):>9}  {a.source:6}  {printable(a.file_name)}"
         )
     return EXIT_OK
 
@@ -500,7 +501,7 @@ def cmd_status(app: App, args: argparse.Namespace) -> int:
     if st.failed:
         print("failed:")
         for f in st.failed:
-            print(f"  {f['file']}: {f['reason']}")
+            print(f"  {printable(f['file'])}: {printable(f['reason'])}")
     return EXIT_OK
 
 

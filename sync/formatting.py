@@ -34,3 +34,27 @@ def safe_text(text: str) -> str:
         return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
     except UnicodeEncodeError:  # a surrogate that does not stand for a byte
         return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+SHORT_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t", '"': '\\"', "\\": "\\\\"}
+
+
+def escape_char(ch: str) -> str:
+    if ch in SHORT_ESCAPES:
+        return SHORT_ESCAPES[ch]
+    code = ord(ch)
+    if 0xDC80 <= code <= 0xDCFF:  # a byte of a file name that is not UTF-8
+        return f"\\x{code - 0xDC00:02x}"
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    return f"\\U{code:08x}"
+
+
+def printable(text: str) -> str:
+    """Text for a line on a terminal: a file name's escape sequences, line separators and
+    bytes that are not UTF-8 shown as \\x1b, \\u2028, \\xff, never acted on."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() or c == " " else escape_char(c) for c in text)

@@ -23,6 +23,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sync.formatting import SHORT_ESCAPES, escape_char
+
 LOGGER_NAME = "runback"
 INFO, WARNING, ERROR = logging.INFO, logging.WARNING, logging.ERROR
 
@@ -124,24 +126,8 @@ def standing(prefix: str) -> list[str]:
 # Characters that are not printable (controls, format characters such as bidi overrides,
 # line and paragraph separators, surrogates standing for bytes that are not UTF-8): a
 # value never puts one of them raw into a line.
-_SHORT = {"\n": "\\n", "\r": "\\r", "\t": "\\t", '"': '\\"', "\\": "\\\\"}
-
-
-def _escape_char(ch: str) -> str:
-    if ch in _SHORT:
-        return _SHORT[ch]
-    code = ord(ch)
-    if 0xDC80 <= code <= 0xDCFF:  # a byte of a file name that is not UTF-8
-        return f"\\x{code - 0xDC00:02x}"
-    if code < 0x100:
-        return f"\\x{code:02x}"
-    if code < 0x10000:
-        return f"\\u{code:04x}"
-    return f"\\U{code:08x}"
-
-
 def _needs_escape(ch: str) -> bool:
-    return ch in _SHORT or (not ch.isprintable() and ch != " ")
+    return ch in SHORT_ESCAPES or (not ch.isprintable() and ch != " ")
 
 
 def quote(value: Any) -> str:
@@ -151,7 +137,7 @@ def quote(value: Any) -> str:
     text = str(value)
     if text and text.isprintable() and not any(c in text for c in ' "=\\'):
         return text
-    return '"' + "".join(_escape_char(c) if _needs_escape(c) else c for c in text) + '"'
+    return '"' + "".join(escape_char(c) if _needs_escape(c) else c for c in text) + '"'
 
 
 _JSON_UNSAFE = re.compile(r"[^\x20-\x7e]")

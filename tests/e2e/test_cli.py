@@ -200,3 +200,21 @@ def test_the_cli_works_on_postgresql(runback: Runner, pg_url: str, fit_dir: Path
     again = runback("--db", pg_url, "ingest", str(fit_dir))
     assert [line.split()[0] for line in again.stdout.splitlines()] == ["duplicate"] * 2
     assert len(json.loads(runback("--db", pg_url, "activities", "--json").stdout)) == 2
+
+
+def test_a_hostile_file_name_is_shown_escaped_on_the_terminal(
+    runback: Runner, tmp_path: Path
+) -> None:
+    from tests.support.fitbuilder import simple_run
+
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    (folder / "run\x1b[31mred\u2028.fit").write_bytes(simple_run(5))
+    done = runback("ingest", str(folder))
+    assert done.returncode == 0, done.stderr
+    assert "\x1b" not in done.stdout
+    assert "\u2028" not in done.stdout
+    assert "run\\x1b[31mred\\u2028.fit" in done.stdout
+    listed = runback("activities").stdout
+    assert "\x1b" not in listed
+    assert "\\x1b[31mred" in listed
