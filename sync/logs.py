@@ -123,6 +123,7 @@ def standing(prefix: str) -> list[str]:
 
 # --- formatting -----------------------------------------------------------------------
 
+
 # Characters that are not printable (controls, format characters such as bidi overrides,
 # line and paragraph separators, surrogates standing for bytes that are not UTF-8): a
 # value never puts one of them raw into a line.
