@@ -75,10 +75,14 @@ def prepare_home(home: Path) -> None:
             if folder.exists() and not folder.is_dir():
                 raise BadInput(f"home folder {home}: {folder} is a file, not a folder")
             folder.mkdir(exist_ok=True, mode=0o700)
-    except OSError as exc:
+    except PermissionError as exc:  # a bind mount owned by another user, usually
         from sync.heartbeat import unusable
 
         raise BadInput(f"home folder {home}: {unusable(folder, exc)}") from None
+    except OSError as exc:
+        raise BadInput(
+            f"home folder {home}: cannot create it ({exc.strerror or exc}; see --home)"
+        ) from None
 
 
 def bootstrap(settings: Settings, *, log_to_stderr: bool = False) -> App:
