@@ -73,8 +73,9 @@ class RulesConfig:
     leak_cap_lift_sessions: int = 2
     leak_cap_step_s: int = 15
     leak_cap_step_fraction: float = 0.10
+    leak_cap_clear_runs: int = 6
     capped_walk_s: int = 120
-    capped_session_max_s: int = 3000
+    capped_session_max_s: int = 2400
     break_days: int = 14
     refer_after_runs: int = 3
     refer_window_runs: int = 5
@@ -126,11 +127,15 @@ class RulesConfig:
                 f"leak_cap_step_fraction may be 0..0.10 (small steps), "
                 f"got {self.leak_cap_step_fraction}"
             )
+        if not 4 <= self.leak_cap_clear_runs <= 30:
+            raise ValueError(
+                f"leak_cap_clear_runs may be 4..30 (stricter only), got {self.leak_cap_clear_runs}"
+            )
         if not 60 <= self.capped_walk_s <= 600:
             raise ValueError(f"capped_walk_s must be 60..600, got {self.capped_walk_s}")
-        if not 1200 <= self.capped_session_max_s <= 2 * 3600:
+        if not 1200 <= self.capped_session_max_s <= 3600:
             raise ValueError(
-                f"capped_session_max_s must be 1200..7200, got {self.capped_session_max_s}"
+                f"capped_session_max_s must be 1200..3600, got {self.capped_session_max_s}"
             )
         if not 7 <= self.break_days <= 14:
             raise ValueError(f"break_days may be 7..14 (stricter only), got {self.break_days}")

@@ -39,6 +39,8 @@ class LeakCap:
     ceiling_s: int | None = None
     earlier_s: int | None = None  # the onset of the leak before, for the reason
     earlier_on: date | None = None
+    beyond: int = 0  # clean runs in a row at a cap past the onset (enough: the cap ends)
+    restarted_on: date | None = None  # a clearance after a cap under its floor: from the floor
 
     def binds(self, longest_run_s: int) -> bool:
         return longest_run_s > self.cap_s
@@ -59,6 +61,12 @@ class LeakCap:
                     f"again once {PHYSIO} has seen you (runback profile set --cleared-on D)."
                 )
             left += f", up to {clock(self.ceiling_s)} at most ({again})"
+        if self.restarted_on is not None and self.raised_from_s is None:
+            return (
+                f"Run intervals at most {clock(self.cap_s)}, the shortest runback gives, after "
+                f"the clearance on {day_month(self.restarted_on)} (leaking started at "
+                f"{clock(self.onset_s)} on {day_month(self.onset_on)}); {left}."
+            )
         if self.held:
             return (
                 f"Run intervals stay at most {clock(self.cap_s)}: leaking started at "
@@ -87,6 +95,16 @@ class CapState:
 
     cap: LeakCap | None
     restart_on: date | None = None
+    ended: tuple[date, LeakCap] | None = None  # the day clean runs ended a cap, and that cap
+
+    def ended_reason(self, rules: RulesConfig) -> str:
+        assert self.ended is not None
+        _, cap = self.ended
+        return (
+            f"The leak cap has ended: {rules.leak_cap_clear_runs} clean runs in a row with run "
+            f"intervals past {clock(cap.onset_s)}, where leaking started on "
+            f"{day_month(cap.onset_on)}. Stop and walk if it comes back."
+        )
 
 
 def leak_cap(
@@ -110,9 +128,10 @@ def cap_state(
     cleared = sorted(clearances)
     cap: LeakCap | None = None
     restart: date | None = None
+    ended: tuple[date, LeakCap] | None = None
     for s in runs:
         if cap is not None and (c := _cleared_after(cap, cleared, s.day, rules)):
-            cap, restart = None, c
+            cap, restart = _restart(cap, c, rules), c
         if (
             cap is not None
             and cap.ceiling_s is not None
@@ -141,12 +160,21 @@ def cap_state(
                     earlier_on=before.onset_on,
                 )
         elif cap is not None:
-            cap = _after_run(cap, s, note, rules)
+            after = _after_run(cap, s, note, rules)
+            if after is None:
+                ended = (s.day, cap)
+            cap = after
     if cap is not None and (c := _cleared_after(cap, cleared, date.max, rules)):
-        cap, restart = None, c
+        cap, restart = _restart(cap, c, rules), c
     if cap is not None and cap.ceiling_s is not None and any(cap.onset_on < c for c in cleared):
         cap = replace(cap, ceiling_s=None)
-    return CapState(cap, restart)
+    return CapState(cap, restart, ended if cap is None else None)
+
+
+def _restart(cap: LeakCap, cleared_on: date, rules: RulesConfig) -> LeakCap:
+    """Seen and cleared after a leak too early for a cap: running starts again with run
+    intervals at the floor, lengthened only by clean runs, never past the onset unearned."""
+    return LeakCap(rules.leak_cap_floor_s, cap.onset_s, cap.onset_on, restarted_on=cleared_on)
 
 
 def _cleared_after(
@@ -158,7 +186,9 @@ def _cleared_after(
     return next((c for c in cleared if cap.onset_on < c <= until), None)
 
 
-def _after_run(cap: LeakCap, s: SessionRecord, note: Assessment, rules: RulesConfig) -> LeakCap:
+def _after_run(
+    cap: LeakCap, s: SessionRecord, note: Assessment, rules: RulesConfig
+) -> LeakCap | None:
     """A run without a placed leak: a clean capped run at the cap counts toward a lift.
     A cap under its floor is never lifted by runs: only a clearance ends it."""
     if cap.cap_s < rules.leak_cap_floor_s:
@@ -170,12 +200,16 @@ def _after_run(cap: LeakCap, s: SessionRecord, note: Assessment, rules: RulesCon
         and rules.level(s.level).longest_run_s > cap.cap_s
     )
     if not note.symptom_free or (at_cap and not s.all_done):
-        return replace(cap, clean_at_cap=0)
+        return replace(cap, clean_at_cap=0, beyond=0)
+    past = s.all_done and (s.longest_run_s or 0) > cap.onset_s and cap.ceiling_s is None
+    beyond = cap.beyond + 1 if past else cap.beyond
+    if beyond >= rules.leak_cap_clear_runs:
+        return None  # dry well past where it started, again and again: the cap has done its work
     if not at_cap:
-        return cap  # an uncapped run under the cap says nothing about the cap
+        return replace(cap, beyond=beyond)  # a run under the cap does not lift it
     clean = cap.clean_at_cap + 1
     if clean < rules.leak_cap_lift_sessions:
-        return replace(cap, clean_at_cap=clean)
+        return replace(cap, clean_at_cap=clean, beyond=beyond)
     if cap.ceiling_s is not None and cap.cap_s >= cap.ceiling_s:
         return cap  # no higher until she has been seen
     step = max(rules.leak_cap_step_s, int(cap.cap_s * rules.leak_cap_step_fraction) // 5 * 5)
@@ -184,13 +218,17 @@ def _after_run(cap: LeakCap, s: SessionRecord, note: Assessment, rules: RulesCon
         raised = min(raised, cap.onset_s)  # the onset itself before anything above it
     if cap.ceiling_s is not None:
         raised = min(raised, cap.ceiling_s)
-    return replace(cap, cap_s=raised, raised_from_s=cap.cap_s, clean_at_cap=0, held=False)
+    return replace(
+        cap, cap_s=raised, raised_from_s=cap.cap_s, clean_at_cap=0, held=False, beyond=beyond
+    )
 
 
 def prescribe(level: int, cap: LeakCap | None, rules: RulesConfig) -> tuple[tuple[Item, ...], bool]:
-    """The level's workout, or under a binding cap the same running in intervals at the
-    cap with walks between: warm-up, N x (run cap, walk W), a shorter last run for the
-    rest, cool-down; within `capped_session_max_s`. (items, capped?)"""
+    """The level's workout, or under a binding cap its running in intervals at the cap:
+    warm-up, N x (run cap, walk W), a shorter last run for the rest, cool-down. W is the
+    level's own recovery walk (never shorter: more impacts need no less recovery), and
+    the session stays within `capped_session_max_s`, with fewer intervals if it must.
+    (items, capped?)"""
     lvl = rules.level(level)
     if cap is None or not cap.binds(lvl.longest_run_s):
         return lvl.items, False
@@ -204,8 +242,6 @@ def prescribe(level: int, cap: LeakCap | None, rules: RulesConfig) -> tuple[tupl
     n, rest = divmod(lvl.run_s, c)
     rest = rest // 5 * 5 if rest >= 30 else 0
     budget = rules.capped_session_max_s - warm - cool
-    if n * (c + walk) + rest > budget:
-        walk = min(walk, max(60, ((budget - rest) // n - c) // 15 * 15))
     while n > 1 and n * (c + walk) + rest > budget:
         if rest:
             rest = 0

@@ -15,11 +15,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from rules.ladder import PHASE_CONTINUOUS, PHASE_RUN_WALK, PHASE_WALK, WEEKDAYS, RulesConfig
-from rules.leakcap import LeakCap, prescribe
+from rules.leakcap import PHYSIO, LeakCap, prescribe
 from rules.profile import Profile
 from rules.sessions import Decision, SessionRecord, clock, day_month
 from rules.symptoms import Assessment
 from rules.workout import Item, Workout, parse, totals
+
+# A run without a plan counts toward moving up only with this share of the level's running.
+FREESTYLE_SHARE = 0.9
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,7 @@ class Context:
     rules: RulesConfig
     cap: LeakCap | None
     restart_on: date | None  # a clearance that ended a cap under its floor
+    cap_ended: str | None  # why the cap ended with her last run, if it did
     refer: list[tuple[str, str]]
 
 
@@ -98,20 +102,29 @@ def running_decision(ctx: Context) -> Decision:
         return walk_decision(ctx, reasons, flags)
     level = max(first, min(level, len(rules.levels) - 1))
     items, is_capped = prescribe(level, cap, rules)
+    weekly = None
+    if rules.level(level).phase == PHASE_CONTINUOUS:  # capped or not: the week's running
+        planned = level
+        level, items, on, weekly = _weekly_limit(level, items, ctx, on)
+        is_capped = prescribe(level, cap, rules)[1]
+        if level < planned:  # the week's running decides, not the step up it would have been
+            flags = [f for f in flags if f != "up"] + ["hold:weekly"]
+            reasons = [r for r in reasons if not r.startswith("Up one level")]
     if is_capped:
         assert cap is not None
         flags.append(f"leak-cap:{cap.cap_s}s")
         reasons.append(cap.reason(rules))
+    elif cap is not None and ctx.runs and _ran_capped(ctx.runs[-1], rules):
+        reasons.append(
+            f"Run intervals are no longer capped at level {level}: the leak cap "
+            f"({clock(cap.cap_s)}) is past its {clock(rules.level(level).longest_run_s)} "
+            "intervals."
+        )
+    if ctx.cap_ended:
+        reasons.append(ctx.cap_ended)
+    if weekly:
+        reasons.append(weekly)
     phase = PHASE_RUN_WALK if is_capped else rules.level(level).phase
-    if phase == PHASE_CONTINUOUS:
-        planned = level
-        level, items, on, weekly = _weekly_limit(level, items, ctx.runs, on, rules)
-        phase = rules.level(level).phase
-        if level < planned:  # the week's running decides, not the step up it would have been
-            flags = [f for f in flags if f != "up"] + ["hold:weekly"]
-            reasons = [r for r in reasons if not r.startswith("Up one level")]
-        if weekly:
-            reasons.append(weekly)
     for flag, why in ctx.refer:
         flags.append(flag)
         reasons.append(why)
@@ -129,18 +142,8 @@ def _from_last_run(ctx: Context, flags: list[str], reasons: list[str]) -> int | 
     flag_day = _last_red_flag(ctx.notes)
     gap = (on - last.day).days
     if flag_day is not None and flag_day >= last.day:
-        own = ctx.by_activity.get(last.activity_id)
-        if own is not None and own.red_flags:
-            lower = _step_down(level, ctx)
-            level = lower if lower is not None else rules.first_run_level
-            how = f"level {level}, easier than the run on {day_month(last.day)} that raised it"
-        else:
-            how = f"level {level}, as before it"
+        level = _resume_level(ctx, last, level, flag_day, reasons)
         flags.append("resume")
-        reasons.append(
-            f"Running again after the red flag on {day_month(flag_day)} and a new clearance: "
-            f"{how}; moving up starts again from here."
-        )
     if ctx.restart_on is not None and last.day <= ctx.restart_on:
         level = rules.first_run_level
         if "resume" not in flags:
@@ -150,23 +153,24 @@ def _from_last_run(ctx: Context, flags: list[str], reasons: list[str]) -> int | 
             f"interval for a cap: running starts again at the first run/walk level (level "
             f"{level}); stop if anything leaks."
         )
-    if gap >= rules.break_days:
-        down = gap // rules.break_days
-        lower_level = max(rules.first_run_level, level - down)
-        flags.append("break")
-        reasons.append(
-            f"{_weeks(gap)} without running since {day_month(last.day)}: resuming at level "
-            f"{lower_level}, one level lower for every {rules.break_days} days off."
-        )
-        return lower_level
-    if "resume" in flags:
-        return level
     walked = _clean_walk_after(ctx, last)
-    if walked is not None and level == rules.first_run_level:
+    if "resume" not in flags and walked is not None and level == rules.first_run_level:
         reasons.append(
             f"A symptom-free walk on {day_month(walked)} after the step down: run/walk again "
             f"at level {level}. Stop if anything leaks or hurts."
         )
+        return level
+    if gap >= rules.break_days:
+        lower = level
+        for _ in range(gap // rules.break_days):
+            lower = _step_down(lower, ctx) or lower
+        flags.append("break")
+        reasons.append(
+            f"{_weeks(gap)} without running since {day_month(last.day)}: resuming at level "
+            f"{lower}, one step easier for every {rules.break_days} days off."
+        )
+        return lower
+    if "resume" in flags:
         return level
     note = ctx.by_activity.get(last.activity_id)
     if note is None:
@@ -177,6 +181,39 @@ def _from_last_run(ctx: Context, flags: list[str], reasons: list[str]) -> int | 
         )
         return level
     return _respond(ctx, last, note, level, flags, reasons)
+
+
+def _resume_level(
+    ctx: Context, last: SessionRecord, level: int, flag_day: date, reasons: list[str]
+) -> int:
+    """After a red flag and a new clearance: no harder than what her last run had earned
+    before the flag (a step down it had already brought stays), and one step easier when
+    the flag came with that run or the day after it."""
+    rules = ctx.rules
+    note = ctx.by_activity.get(last.activity_id)
+    earned = level
+    if note is not None:
+        answer = _respond(ctx, last, note, level, [], [])
+        earned = min(level, answer if answer is not None else rules.first_run_level)
+    tied = any(
+        a.red_flags
+        for a in ctx.notes
+        if a.activity_id == last.activity_id
+        or (a.activity_id is None and last.day <= a.on <= last.day + timedelta(days=1))
+    )
+    resumed = earned
+    if tied:
+        resumed = _step_down(earned, ctx) or rules.first_run_level
+        how = f"level {resumed}, easier than the run on {day_month(last.day)} before it"
+    elif earned < level:
+        how = f"level {resumed}, the step down her run on {day_month(last.day)} had brought"
+    else:
+        how = f"level {resumed}, as before it"
+    reasons.append(
+        f"Running again after the red flag on {day_month(flag_day)} and a new clearance: "
+        f"{how}; moving up starts again from here."
+    )
+    return resumed
 
 
 def _respond(
@@ -233,9 +270,7 @@ def _respond(
                 f"Level held: {last.runs_done} of {last.runs_planned} run intervals done."
             )
             return level
-    ran_capped = last.longest_run_s is not None and (
-        last.longest_run_s < rules.level(level).longest_run_s
-    )
+    ran_capped = _ran_capped(last, rules)
     if cap is not None and cap.binds(rules.level(level).longest_run_s):
         reasons.append("The level holds while run intervals are capped: one change at a time.")
         return level
@@ -245,6 +280,13 @@ def _respond(
             "than this level's, so its full intervals come first (one change at a time)."
         )
         return level
+    if ctx.refer:
+        flags.append("hold:refer")
+        reasons.append(
+            f"Level held until {PHYSIO} has seen you about the symptoms below; record it with "
+            "runback profile set --cleared-on D."
+        )
+        return level
     ready, why = _ready_to_move_up(_since_reset(ctx), ctx.by_activity, level, ctx.on, rules)
     if ready and level + 1 < len(rules.levels):
         flags.append("up")
@@ -252,6 +294,15 @@ def _respond(
         return level + 1
     reasons.append(why if not ready else "At the top of the ladder: the goal is reached.")
     return level
+
+
+def _ran_capped(s: SessionRecord, rules: RulesConfig) -> bool:
+    """The run's plan had shorter run intervals than its level's: it ran under a cap."""
+    return (
+        s.level is not None
+        and s.longest_run_s is not None
+        and s.longest_run_s < rules.level(s.level).longest_run_s
+    )
 
 
 def _down(
@@ -316,25 +367,32 @@ def _ready_to_move_up(
     on: date,
     rules: RulesConfig,
 ) -> tuple[bool, str]:
-    """Enough clean sessions in a row at this level, and `days_per_level` since she came
-    to it (the last level change, not the first session ever at it)."""
+    """Enough clean sessions in a row at the level's full workout (every interval done at
+    its full length, no symptoms; a run without a plan only with the level's running),
+    and `days_per_level` since she came to it (the last level change, not the first
+    session ever at it)."""
     streak: list[SessionRecord] = []
     for s in reversed(sessions):
         if s.level != level:
             break
         streak.append(s)
+    full = rules.level(level)
     clean = 0
     for s in streak:
         note = by_activity.get(s.activity_id)
-        if note is None or not note.symptom_free or not s.all_done:
+        if s.runs_planned:
+            whole = s.all_done and (s.longest_run_s or full.longest_run_s) >= full.longest_run_s
+        else:
+            whole = s.run_s >= FREESTYLE_SHARE * full.run_s
+        if note is None or not note.symptom_free or not whole:
             break
         clean += 1
     need = rules.sessions_per_level
     if clean < need:
         more = need - clean
         return False, (
-            f"Level held: {more} more session{'s' if more > 1 else ''} at this level with every "
-            "interval done and no symptoms to move up."
+            f"Level held: {more} more session{'s' if more > 1 else ''} of this level's full "
+            "workout with every interval done and no symptoms to move up."
         )
     since = streak[-1].day
     if (on - since).days < rules.days_per_level:
@@ -342,15 +400,14 @@ def _ready_to_move_up(
             f"Level held: at most one level every {rules.days_per_level} days "
             f"(at this level since {day_month(since)})."
         )
-    return True, f"{clean} clean sessions at level {level} since {day_month(since)}"
+    return True, (
+        f"{clean} clean sessions in a row of level {level}'s full workout (at this level "
+        f"since {day_month(since)})"
+    )
 
 
 def _weekly_limit(
-    level: int,
-    items: tuple[Item, ...],
-    runs: Sequence[SessionRecord],
-    on: date,
-    rules: RulesConfig,
+    level: int, items: tuple[Item, ...], ctx: Context, on: date
 ) -> tuple[int, tuple[Item, ...], date, str | None]:
     """Continuous running: the week's running may grow by weekly_increase at most.
 
@@ -359,6 +416,7 @@ def _weekly_limit(
     run then, against her last week of running. When no day fits, the session is the
     highest lower level whose running fits.
     """
+    runs, rules = ctx.runs, ctx.rules
     planned = totals(items).run_s
     grow = 1 + rules.weekly_increase
     pct = round(rules.weekly_increase * 100)
@@ -382,13 +440,13 @@ def _weekly_limit(
         (
             n
             for n in range(level - 1, rules.first_run_level - 1, -1)
-            if rules.level(n).run_s <= room
+            if totals(prescribe(n, ctx.cap, rules)[0]).run_s <= room
         ),
         rules.first_run_level,
     )
     return (
         lower,
-        rules.level(lower).items,
+        prescribe(lower, ctx.cap, rules)[0],
         on,
         (
             f"Level {lower} this time: the week's running may grow by {pct} % at most, and your "

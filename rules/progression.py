@@ -59,6 +59,8 @@ def decide(
     cap = state.cap
     ctx = Context(
         profile, sessions, runs, notes, by_activity, on, rules, cap, state.restart_on,
+        state.ended_reason(rules) if state.ended and runs and state.ended[0] == runs[-1].day
+        else None,
         referrals(runs, by_activity, rules, cleared),
     )  # fmt: skip
     gates, gate_reasons = _gates(profile, readiness, today, rules)
@@ -132,10 +134,18 @@ def _red_flag_pause(
     cleared = profile.latest_clearance()
     if cleared is not None and cleared > last.on:
         return None
-    kinds = list(dict.fromkeys(flag for a in flagged if a.on == last.on for flag in a.red_flags))
-    named = " and ".join(_FLAG_WORDS[k] for k in kinds)
+    # Every red flag since her latest clearance, each named with its day.
+    open_flags = [a for a in flagged if cleared is None or cleared <= a.on]
+    days: dict[date, list[str]] = {}
+    for a in open_flags:
+        days.setdefault(a.on, []).extend(k for k in a.red_flags if k not in days.get(a.on, []))
+    named = "; ".join(
+        f"{' and '.join(_FLAG_WORDS[k] for k in ks)} on {day}" for day, ks in days.items()
+    )
+    kinds = list(dict.fromkeys(k for ks in days.values() for k in ks))
+    plural = "are red flags" if len(kinds) > 1 or len(days) > 1 else "is a red flag"
     reasons = [
-        f"{named.capitalize()} on {last.on} is a red flag: no running until {PHYSIO} "
+        f"{named[0].upper()}{named[1:]} {plural}: no running until {PHYSIO} "
         "or your doctor has seen you.",
         "Once they clear you, record it with runback profile set --cleared-on D; "
         "running resumes no harder than before.",

@@ -34,29 +34,33 @@ def referrals(
     rules: RulesConfig,
     clearances: Sequence[date] = (),
 ) -> list[tuple[str, str]]:
-    """(flag, reason) for each symptom that recurs in her latest runs, and for leaking that
-    does not improve: starting again no later than the time before, or no later than
-    `refer_leak_weeks` weeks ago. Only runs after her latest clearance count: a clinician
-    who cleared her has seen what came before."""
+    """(flag, reason) for each symptom that recurred in `refer_after_runs` of
+    `refer_window_runs` runs, and for leaking that does not improve: starting again no
+    later than the time before, or no later than `refer_leak_weeks` weeks earlier. A
+    referral stands until a clearance dated after it (a clinician has seen her); only
+    runs after her latest clearance count."""
     seen = max(clearances, default=None)
     noted = [
         (s, by_activity[s.activity_id])
         for s in runs
         if s.activity_id in by_activity and (seen is None or s.day > seen)
     ]
-    recent = noted[-rules.refer_window_runs :]
     out: list[tuple[str, str]] = []
+    size = rules.refer_window_runs
     for sign, (name, guidance) in _WORDS.items():
-        hits = sum(1 for _, note in recent if sign in note.signs)
-        if hits >= rules.refer_after_runs:
-            out.append(
-                (
-                    f"refer:{sign}",
-                    f"{name} in {hits} of your last {len(recent)} runs: the guidance "
-                    f"({SOURCE}) asks that {guidance} is assessed by {PHYSIO}; please "
-                    "book an appointment.",
+        for end in range(len(noted)):
+            window = noted[max(0, end + 1 - size) : end + 1]
+            hits = sum(1 for _, note in window if sign in note.signs)
+            if hits >= rules.refer_after_runs:
+                out.append(
+                    (
+                        f"refer:{sign}",
+                        f"{name} in {hits} of {len(window)} runs up to "
+                        f"{day_month(noted[end][0].day)}: the guidance ({SOURCE}) asks that "
+                        f"{guidance} is assessed by {PHYSIO}; please book an appointment.",
+                    )
                 )
-            )
+                break
     stalled = _leak_not_improving(noted, rules)
     if stalled and not any(flag == "refer:leak" for flag, _ in out):
         out.append(("refer:leak", stalled))
@@ -66,28 +70,31 @@ def referrals(
 def _leak_not_improving(
     noted: Sequence[tuple[SessionRecord, Assessment]], rules: RulesConfig
 ) -> str | None:
+    """The first time leaking in a run interval started no later than the time before,
+    or than `refer_leak_weeks` weeks earlier."""
     leaks = [
         (s.day, note.leak.into_interval_s)
         for s, note in noted
-        if note.leak is not None and note.leak.into_interval_s is not None
+        if note.leak is not None
+        and note.leak.run_number is not None
+        and note.leak.into_interval_s is not None
     ]
-    if not leaks:
-        return None
-    day, onset = leaks[-1]
-    if len(leaks) >= 2 and onset <= leaks[-2][1] + REPEAT_SLACK_S:
-        then, was = leaks[-2]
-        return (
-            f"Leaking started at {clock(onset)} into a run interval on {day_month(day)}, no "
-            f"later than {clock(was)} on {day_month(then)}: the guidance ({SOURCE}) asks that "
-            f"leaking which does not improve is assessed by {PHYSIO}."
-        )
     weeks = rules.refer_leak_weeks
-    before = [(d, o) for d, o in leaks if d <= day - timedelta(weeks=weeks)]
-    if not before or onset > before[-1][1]:
-        return None
-    then, was = before[-1]
-    return (
-        f"Leaking started at {clock(onset)} into a run interval on {day_month(day)}, no later "
-        f"than {clock(was)} on {day_month(then)}, {weeks} or more weeks before: the guidance "
-        f"({SOURCE}) asks that leaking which does not improve is assessed by {PHYSIO}."
-    )
+    for i, (day, onset) in enumerate(leaks):
+        if i and onset <= leaks[i - 1][1] + REPEAT_SLACK_S:
+            then, was = leaks[i - 1]
+            return (
+                f"Leaking started at {clock(onset)} into a run interval on {day_month(day)}, "
+                f"no later than {clock(was)} on {day_month(then)}: the guidance ({SOURCE}) asks "
+                f"that leaking which does not improve is assessed by {PHYSIO}."
+            )
+        before = [(d, o) for d, o in leaks[:i] if d <= day - timedelta(weeks=weeks)]
+        if before and onset <= before[-1][1]:
+            then, was = before[-1]
+            return (
+                f"Leaking started at {clock(onset)} into a run interval on {day_month(day)}, "
+                f"no later than {clock(was)} on {day_month(then)}, {weeks} or more weeks "
+                f"before: the guidance ({SOURCE}) asks that leaking which does not improve is "
+                f"assessed by {PHYSIO}."
+            )
+    return None

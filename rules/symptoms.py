@@ -11,7 +11,7 @@ configuration may make any threshold stricter, never looser.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -23,6 +23,9 @@ LEAKS = ("none", "drops", "leak")
 BREATHING = ("easy", "ok", "hard")
 BOWEL = ("leak", "urgency")
 MAX_NOTE = 2000
+# A leak this many seconds into a walk that follows a run interval is placed at the end of
+# that run interval (she noticed it as she stopped).
+END_SLACK_S = 5
 
 
 class EntryError(ValueError):
@@ -124,24 +127,44 @@ def link_leak(
     intervals: Sequence[IntervalResult],
     bouts: Sequence[Bout],
 ) -> LeakPoint:
-    """Tie a leak on the workout timer to the step she was in and the running before it."""
+    """Tie a leak on the workout timer to the step she was in and the running before it.
+
+    A leak noticed in the first seconds of a walk (`END_SLACK_S`) belongs to the run
+    interval that just ended: many women notice it as they stop running."""
     at = timer_to_time(start, pauses, leak_at_s)
     run_before = sum(
         max((min(b.end, at) - b.start).total_seconds(), 0.0) for b in bouts if b.kind == "run"
     )
     run_number = 0
+    previous: IntervalResult | None = None
     for row in intervals:
         if row.kind == "run":
             run_number += 1
         if row.start is not None and row.end is not None and row.start <= at < row.end:
+            into = round(timer_between(pauses, row.start, at))
+            ran = previous
+            just_ran = ran is not None and ran.kind == "run" and ran.start and ran.end
+            if row.kind == "walk" and into <= END_SLACK_S and just_ran:
+                assert ran is not None
+                assert ran.start is not None
+                assert ran.end is not None
+                return LeakPoint(
+                    at=at,
+                    interval_index=ran.index,
+                    run_number=run_number,
+                    interval_kind="run",
+                    into_interval_s=round(timer_between(pauses, ran.start, ran.end)),
+                    run_s_before=round(run_before),
+                )
             return LeakPoint(
                 at=at,
                 interval_index=row.index,
                 run_number=run_number if row.kind == "run" else None,
                 interval_kind=row.kind,
-                into_interval_s=round(timer_between(pauses, row.start, at)),
+                into_interval_s=into,
                 run_s_before=round(run_before),
             )
+        previous = row
     return LeakPoint(at, None, None, None, None, round(run_before))
 
 
@@ -311,3 +334,49 @@ def _earlier(now: LeakPoint | None, before: LeakPoint | None) -> bool:
     if now.into_interval_s is not None and before.into_interval_s is not None:
         return now.into_interval_s < before.into_interval_s - 5
     return now.run_s_before < before.run_s_before - 5
+
+
+def merged(entries: Sequence[SymptomEntry]) -> SymptomEntry:
+    """One run's entries (oldest first) as one: the worst of each symptom, the earliest
+    leak onset placed in a run interval. A second entry for the same run adds to the
+    first, it never erases a symptom she logged (a leak, a red flag)."""
+    if len(entries) == 1:
+        return entries[0]
+    first, last = entries[0], entries[-1]
+    points = [e.leak_point for e in entries if e.leak_point is not None]
+    placed = [p for p in points if p.run_number is not None and p.into_interval_s is not None]
+    point = (
+        min(placed, key=lambda p: p.into_interval_s or 0)
+        if placed
+        else (points[0] if points else None)
+    )
+    leaky = [e for e in entries if e.leak_point is point] if point is not None else []
+    worst_breathing = max(
+        (e.breathing for e in entries if e.breathing), key=BREATHING.index, default=None
+    )
+    bowel = max((e.bowel for e in entries if e.bowel), key=("urgency", "leak").index, default=None)
+    return SymptomEntry(
+        on=first.on,
+        leak=max((e.leak for e in entries), key=LEAKS.index),
+        leak_at_s=leaky[0].leak_at_s
+        if leaky
+        else next((e.leak_at_s for e in entries if e.leak_at_s is not None), None),
+        heaviness=_most(e.heaviness for e in entries),
+        pain=_most(e.pain for e in entries),
+        pain_next_day=any(e.pain_next_day for e in entries),
+        bleeding=any(e.bleeding for e in entries),
+        rpe=_most(e.rpe for e in entries),
+        fatigue=_most(e.fatigue for e in entries),
+        breathing=worst_breathing,
+        fluid_ml=last.fluid_ml,
+        slept_h=min((e.slept_h for e in entries if e.slept_h is not None), default=None),
+        urgency=any(e.urgency for e in entries),
+        bowel=bowel,
+        note=last.note,
+        activity_id=first.activity_id,
+        leak_point=point,
+    )
+
+
+def _most(values: Iterable[int | None]) -> int | None:
+    return max((v for v in values if v is not None), default=None)

@@ -329,7 +329,8 @@ def cmd_plan(app: App, args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps([decision_json(d) for d in road], indent=2))
             return EXIT_OK
-        print(f"if every session goes as planned ({args.ahead} weeks; nothing is stored):")
+        weeks = f"{args.ahead} week{'s' if args.ahead != 1 else ''}"
+        print(f"if every session goes as planned ({weeks}; nothing is stored):")
         for step in road:
             spec = step.workout.spec if step.workout else "no workout"
             print(f"{step.on}  {step.on:%a}  L{step.level:<3} {step.phase:<10}  {spec}")

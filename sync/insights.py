@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rules.patterns import Patterns, SessionFacts, patterns
-from rules.symptoms import Assessment, SymptomEntry, SymptomThresholds, assess
+from rules.symptoms import Assessment, SymptomEntry, SymptomThresholds, assess, merged
 from sync.bootstrap import App
 from sync.store.repository import UnitOfWork
 
@@ -18,21 +18,26 @@ class AssessedSession:
 
 
 def assessments(app: App) -> list[AssessedSession]:
-    """Every entry assessed: run entries (the latest per run, a correction replacing the
-    one before) against the runs before them, then day entries, which count too (a red
+    """Every entry assessed: run entries (a run's entries as one, the worst of each
+    symptom) against the runs before them, then day entries, which count too (a red
     flag on a day without a run still pauses running)."""
     with app.uow() as uow:
         return assessed(uow, app.rules.symptoms)
 
 
 def assessed(uow: UnitOfWork, thresholds: SymptomThresholds) -> list[AssessedSession]:
-    latest: dict[int, tuple[int, SymptomEntry]] = {}
+    per_run: dict[int, list[tuple[int, SymptomEntry]]] = {}
     days: list[tuple[int, SymptomEntry]] = []
     for stored in uow.repo.entries():
         if stored.entry.activity_id is not None:
-            latest[stored.entry.activity_id] = (stored.id, stored.entry)
+            per_run.setdefault(stored.entry.activity_id, []).append((stored.id, stored.entry))
         else:
             days.append((stored.id, stored.entry))
+    # A second entry for a run adds to the first (the worst of each symptom counts): a
+    # later "--leak none --pain-next-day" never erases the leak she logged first.
+    latest = {
+        run: (pairs[-1][0], merged([entry for _, entry in pairs])) for run, pairs in per_run.items()
+    }
     runs = sorted(latest.values(), key=lambda pair: (pair[1].on, pair[0]))
     out: list[AssessedSession] = []
     history: list[SymptomEntry] = []
@@ -50,9 +55,12 @@ def journal_patterns(app: App) -> Patterns:
     tz = app.settings.tz()
     facts = []
     with app.uow() as uow:
-        entries = uow.repo.entries()
-        latest = {e.entry.activity_id: e.entry for e in entries if e.entry.activity_id}
-        for activity_id, entry in latest.items():
+        per_run: dict[int, list[SymptomEntry]] = {}
+        for e in uow.repo.entries():
+            if e.entry.activity_id:
+                per_run.setdefault(e.entry.activity_id, []).append(e.entry)
+        for activity_id, entries in per_run.items():
+            entry = merged(entries)
             run = uow.repo.activity(activity_id)
             if run is None:
                 continue

@@ -208,7 +208,7 @@ def parse_fields(fields: Mapping[str, str | None], today: date) -> tuple[Symptom
         fluid_ml=_parse_int("fluid-ml", text.get("fluid-ml"), None, None),
         slept_h=_parse_float("slept-h", text.get("slept-h")),
         urgency=_parse_bool("urgency", text.get("urgency")),
-        bowel=(text.get("bowel") or "").lower() or None,
+        bowel=_bowel(text.get("bowel")),
         note=text.get("note") or None,
     )
     return entry, activity
@@ -390,6 +390,11 @@ def _rows(name: str, reader: Any, read: _Progress) -> list[tuple[int, dict[str, 
         raise BadInput(
             f"{name} row 1: unknown column {_shown(unknown[0])} (known: {', '.join(ENTRY_COLUMNS)})"
         )
+    twice = next((c for i, c in enumerate(columns) if c in columns[:i]), None)
+    if twice is not None:
+        raise BadInput(
+            f"{name} row 1: the column '{twice}' appears twice (one of them would be lost)"
+        )
     if "leak" not in columns:
         raise BadInput(f"{name} row 1: the column 'leak' is required")
     rows: list[tuple[int, dict[str, str | None]]] = []
@@ -464,6 +469,12 @@ def public_reason(reason: str) -> str:
     if cell is None:
         return reason  # about the file as a whole (encoding, header, size): no values
     return f"{cell[1]}: refused (the reason is in the .reason.txt note in quarantine/)"
+
+
+def _bowel(value: str | None) -> str | None:
+    """leak | urgency; empty, none or no (as a spreadsheet says it) is nothing."""
+    text = (value or "").strip().lower()
+    return None if text in ("", "none", "no", "n", "0", "false") else text
 
 
 def _column_name(header: str) -> str:

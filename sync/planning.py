@@ -203,7 +203,7 @@ def ahead(app: App, weeks: int) -> list[Decision]:
         inputs = gather(app, uow)
     return project(
         inputs.profile, inputs.readiness, inputs.sessions, inputs.assessments,
-        today, today + timedelta(weeks=weeks), app.rules,
+        today, today + timedelta(weeks=weeks, days=-1), app.rules,
     )  # fmt: skip
 
 

@@ -241,3 +241,14 @@ def test_entries_from_before_urgency_keep_their_key() -> None:
     assert entry_key(old) == hashlib.sha256(repr(before).encode()).hexdigest()
     urgent = SymptomEntry(on=date(2026, 11, 1), leak="none", pain=1, urgency=True)
     assert entry_key(urgent) != entry_key(old)
+
+
+def test_a_second_entry_for_a_run_adds_to_the_first_and_never_erases_a_leak(japp: App) -> None:
+    level_one(japp)
+    first = record_entry(japp, {"leak": "leak", "leak-at": "15:20"})
+    second = record_entry(japp, {"leak": "none", "pain-next-day": "yes"})
+    assert second.entry_id != first.entry_id
+    [run] = [a for a in assessments(japp) if a.entry.activity_id is not None]
+    assert run.assessment.leak is not None
+    assert run.assessment.leak.into_interval_s == 20
+    assert "pain-next-day" in run.assessment.step_back

@@ -117,3 +117,22 @@ def test_the_inbox_quarantines_unreadable_journals_and_takes_the_files_behind_th
     assert "row 2, column note: holds a NUL byte" in (
         (quarantine / "c-nul.csv.reason.txt").read_text()
     )
+
+
+def test_a_column_given_twice_is_refused_so_no_value_is_lost(tmp_path: Path) -> None:
+    from sync.journal import read_csv
+
+    sheet = tmp_path / "twice.csv"
+    sheet.write_text("date,leak,bowel,Bowel,bleeding\n2026-04-09,none,leak,,yes\n")
+    with pytest.raises(BadInput, match="the column 'bowel' appears twice"):
+        read_csv(sheet)
+
+
+@pytest.mark.parametrize("said", ["no", "None", " n ", ""])
+def test_bowel_no_or_none_is_nothing(said: str) -> None:
+    from datetime import date
+
+    from sync.journal import parse_fields
+
+    entry, _ = parse_fields({"leak": "none", "bowel": said}, date(2026, 4, 9))
+    assert entry.bowel is None

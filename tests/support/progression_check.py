@@ -170,6 +170,9 @@ def cap_holds(h: History, d: Decision) -> bool | None:
     floor_cap = _cap_of(onset)
     after = runs[i + 1 :]
     clean = [s for s in after if s.activity_id in notes and notes[s.activity_id].symptom_free]
+    past = [s for s in clean if s.all_done and (s.longest_run_s or 0) > onset]
+    if len(past) >= RULES.leak_cap_clear_runs:
+        return True  # run clean past the onset again and again: the cap may end
     earned = 30 * (len(clean) // RULES.leak_cap_lift_sessions)
     longest = _t(d)[1]
     # The least a cap can be is the lowest onset of every leak; lifts are bounded above.
@@ -238,7 +241,19 @@ def resume_no_harder(h: History, d: Decision) -> bool | None:
     last = runs[-1]
     was = RULES.level(last.level or FIRST)
     run_s, longest = _t(d)
-    return "up" not in d.flags and run_s <= was.run_s and longest <= was.longest_run_s
+    if "up" in d.flags or run_s > was.run_s or longest > was.longest_run_s:
+        return False
+    # A run that hurt or raised the flag (itself or the day after) resumes strictly easier.
+    tied = [
+        a for a in h.notes
+        if a.activity_id == last.activity_id
+        or (a.activity_id is None and last.day <= a.on <= last.day + timedelta(days=1))
+    ]  # fmt: skip
+    hurt = any(a.red_flags or "pain" in a.step_back or "pain-next-day" in a.step_back
+               for a in tied)  # fmt: skip
+    if hurt and (last.level or FIRST) > FIRST and d.phase != "walk":
+        return d.level < (last.level or FIRST)
+    return True
 
 
 def continuous_means_fifteen_minutes(h: History, d: Decision) -> bool | None:
@@ -257,11 +272,14 @@ _LEAK_RAISED = re.compile(
     r"Leak cap raised from (\S+) to (\S+) after (\d+) clean runs? at \S+ "
     r"\(leaking started at (\S+) on (\d\d-\d\d)\)"
 )
-_UP = re.compile(r"Up one level: (\d+) clean sessions at level (\d+) since (\d\d-\d\d)")
-_RECUR = re.compile(r"^(\w[\w ]*?) in (\d+) of your last (\d+) runs")
+_UP = re.compile(
+    r"Up one level: (\d+) clean sessions in a row of level (\d+)'s full workout "
+    r"\(at this level since (\d\d-\d\d)\)"
+)
+_RECUR = re.compile(r"^(\w[\w /0-9]*?) in (\d+) of (\d+) runs up to (\d\d-\d\d)")
 _BREAK = re.compile(r"(\d+) weeks without running since (\d\d-\d\d)")
 _HELD_MISSED = re.compile(r"Level held: (\d+) of (\d+) run intervals done")
-_RED = re.compile(r"^(.+) on (\d{4}-\d\d-\d\d) is a red flag")
+_RED = re.compile(r" (is a red flag|are red flags):")
 
 
 def reasons_are_true(h: History, d: Decision) -> bool | None:
@@ -304,10 +322,15 @@ def reasons_are_true(h: History, d: Decision) -> bool | None:
             if len(at) < int(n):
                 return False
         if m := _RECUR.search(reason):
-            name, k, n = m.group(1), int(m.group(2)), int(m.group(3))
+            name, k, n, upto = m.group(1), int(m.group(2)), int(m.group(3)), m.group(4)
             sign = {"Leaking": "leak", "Pelvic heaviness": "heaviness", "Pain above 2/10": "pain",
                     "Urgency": "urgency"}.get(name)  # fmt: skip
-            noted = [notes[s.activity_id] for s in runs if s.activity_id in notes][-n:]
+            seen = max((c for c in h.profile.clearances if c <= h.today), default=None)
+            noted = [
+                notes[s.activity_id] for s in runs
+                if s.activity_id in notes and day_month(s.day) <= upto
+                and (seen is None or s.day > seen)
+            ][-n:]  # fmt: skip
             if sign is None or sum(sign in a.signs for a in noted) != k or len(noted) != n:
                 return False
         if m := _BREAK.search(reason):
@@ -320,10 +343,11 @@ def reasons_are_true(h: History, d: Decision) -> bool | None:
             done, planned = int(m.group(1)), int(m.group(2))
             if not runs or (runs[-1].runs_done, runs[-1].runs_planned) != (done, planned):
                 return False
-        if m := _RED.search(reason):
-            on = date.fromisoformat(m.group(2))
-            if not any(a.on == on and a.red_flags for a in h.notes):
-                return False
+        if _RED.search(reason):
+            for text in re.findall(r"on (\d{4}-\d\d-\d\d)", reason.split(":")[0]):
+                on = date.fromisoformat(text)
+                if not any(a.on == on and a.red_flags for a in h.notes):
+                    return False
     return True
 
 

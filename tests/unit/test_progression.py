@@ -184,8 +184,8 @@ def test_a_leak_caps_the_run_intervals_and_keeps_the_running_within_the_session_
     d = decide_now([last], [note(last, leak_into=50)])  # 80 % of 50 s = 40 s
     assert "leak-cap:40s" in d.flags
     assert d.workout is not None
-    # 15 x 40 s is the level's 10 minutes; the walks shorten to 2 min to stay within 50 min.
-    assert d.workout.spec == "walk 5m, 15x(run 40s, walk 2m), walk 5m"
+    # Intervals at the cap with the level's own 3 min walks, as many as fit in 40 minutes.
+    assert d.workout.spec == "walk 5m, 8x(run 40s, walk 3m), walk 5m"
     assert d.leak_cap_s == 40
 
 

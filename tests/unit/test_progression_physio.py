@@ -12,6 +12,7 @@ from rules.ladder import RulesConfig
 from rules.profile import READINESS_ITEMS, Profile, ReadinessLog, readiness
 from rules.progression import Decision, SessionRecord, decide
 from rules.symptoms import Assessment, LeakPoint, SymptomEntry, assess
+from rules.workout import flatten
 
 RULES = RulesConfig()
 FIRST = RULES.first_run_level
@@ -143,9 +144,11 @@ def test_a_capped_session_keeps_the_levels_running_in_intervals_at_the_cap(level
     assert t.longest_run_s <= 95
     assert d.phase == "run-walk"
     wanted = min(RULES.level(level).run_s, 900)
-    assert t.run_s >= 0.85 * wanted, d.workout.spec
+    assert t.run_s >= 0.8 * wanted, d.workout.spec
     assert t.run_s <= RULES.level(level).run_s
     assert t.total_s <= RULES.capped_session_max_s
+    walks = [s.duration_s for s in flatten(d.workout.steps)[1:-1] if s.kind == "walk"]
+    assert min(walks) >= 120  # never less recovery than the level's own walks
 
 
 def test_continuous_only_labels_a_workout_with_fifteen_minutes_straight() -> None:
@@ -433,3 +436,131 @@ def test_the_projected_road_lifts_a_leak_cap_step_by_step_before_the_level_climb
         if b.level > a.level:  # climbs only once the cap no longer holds the level back
             assert a.leak_cap_s is None or a.leak_cap_s >= RULES.level(a.level).longest_run_s
     assert road[-1].level > FIRST + 3
+
+
+# --- a physiotherapist's review of the rules above (second round) ----------------------------
+
+
+def test_resuming_after_pain_then_a_next_day_red_flag_is_easier_than_that_run() -> None:
+    her = Season()
+    her.run(START, FIRST + 3, pain=4)  # down to FIRST+2 was the answer to this run
+    her.day_entry(START + timedelta(days=1), bleeding=True)
+    her.profile = Profile(BORN, "vaginal", (CLEARED_ON, START + timedelta(days=3)))
+    d = her.decision(START + timedelta(days=4))
+    assert "resume" in d.flags
+    assert d.level < FIRST + 2  # easier than the step down she had already been given
+
+
+def test_a_next_day_red_flag_counts_as_raised_by_that_run() -> None:
+    her = Season()
+    her.run(START, FIRST + 3)
+    her.day_entry(START + timedelta(days=1), pain=6, pain_next_day=True)
+    her.profile = Profile(BORN, "vaginal", (CLEARED_ON, START + timedelta(days=3)))
+    d = her.decision(START + timedelta(days=4))
+    assert d.level < FIRST + 3
+
+
+def test_a_run_without_a_plan_does_not_count_as_the_levels_full_workout() -> None:
+    her = Season()
+    her.run(START, FIRST + 3)
+    her.run(START + timedelta(days=8), FIRST + 3, planned=0, run_s=300, longest_s=None)
+    d = her.decision(START + timedelta(days=9))
+    assert d.level == FIRST + 3
+    assert "up" not in d.flags
+
+
+def test_capped_runs_do_not_count_as_the_levels_full_workout() -> None:
+    her = Season()
+    her.run(START, FIRST + 3, leak_into=200)  # 3 min intervals, leak past them: cap 160 s
+    for day in days(START, 2, 4, 6, 8):
+        her.run(day, FIRST + 3, longest_s=160, run_s=900)
+    d = her.decision(START + timedelta(days=9))
+    assert "up" not in d.flags
+
+
+def test_one_leak_bettered_run_after_run_stops_capping_her() -> None:
+    her = Season()
+    her.run(START, FIRST + 3, leak_into=120)
+    day = START + timedelta(days=2)
+    ended = None
+    for _ in range(40):
+        d = her.decision(day)
+        assert d.workout is not None
+        if any(r.startswith("The leak cap has ended") for r in d.reasons):
+            ended = d
+            break
+        t = d.workout.totals
+        her.run(d.on, d.level, longest_s=t.longest_run_s, run_s=t.run_s)
+        day = d.on + timedelta(days=1)
+    assert ended is not None
+    assert ended.leak_cap_s is None
+    assert "past 2:00, where leaking started on 05-01" in " ".join(ended.reasons)
+
+
+def test_the_weekly_ten_percent_holds_for_capped_continuous_sessions() -> None:
+    her = Season()
+    top = RULES.levels[-1].number
+    for day in days(START, 0, 2, 4):
+        her.run(day, top, planned=1)
+    her.run(START + timedelta(days=14), top, planned=1)
+    her.run(START + timedelta(days=16), top, planned=1, leak_into=600)  # cap 8 min
+    d = her.decision(START + timedelta(days=17))
+    assert d.workout is not None
+    week = [s for s in her.sessions if d.on - timedelta(days=6) <= s.day <= d.on]
+    before = [s for s in her.sessions if d.on - timedelta(days=13) <= s.day < d.on - timedelta(6)]
+    limit = 1.1 * sum(s.run_s for s in before) if before else None
+    if limit:
+        assert sum(s.run_s for s in week) + d.workout.totals.run_s <= limit + 1e-9
+
+
+def test_a_referral_stands_and_holds_the_level_until_a_clearance() -> None:
+    her = Season()
+    for day in days(START, 0, 2, 4):
+        her.run(day, FIRST + 2, heaviness=2)
+    for day in days(START, 7, 9, 11, 13):
+        her.run(day, FIRST + 2)
+    d = her.decision(START + timedelta(days=14))
+    assert "refer:heaviness" in d.flags
+    assert "hold:refer" in d.flags
+    assert d.level == FIRST + 2
+    her.profile = Profile(BORN, "vaginal", (CLEARED_ON, START + timedelta(days=14)))
+    after = her.decision(START + timedelta(days=15))
+    assert "refer:heaviness" not in after.flags
+
+
+def test_a_break_from_a_capped_level_is_an_easier_session() -> None:
+    her = Season()
+    her.run(START, FIRST + 5, leak_into=375)  # cap 300 s: L8 (7:30) runs as 5 min intervals
+    capped = her.decision(START + timedelta(days=1))
+    assert capped.workout is not None
+    t = capped.workout.totals
+    her.run(capped.on, capped.level, longest_s=t.longest_run_s, run_s=t.run_s)
+    back = her.decision(capped.on + timedelta(days=21))
+    assert "break" in back.flags
+    assert back.workout is not None
+    b = back.workout.totals
+    assert (b.run_s, b.longest_run_s) != (t.run_s, t.longest_run_s)
+    assert b.run_s <= t.run_s
+    assert b.longest_run_s <= t.longest_run_s
+
+
+def test_every_red_flag_since_the_clearance_is_named() -> None:
+    her = Season()
+    her.run(START, FIRST + 2)
+    her.day_entry(START + timedelta(days=1), bleeding=True)
+    her.day_entry(START + timedelta(days=3), heaviness=4)
+    d = her.decision(START + timedelta(days=4))
+    assert set(d.flags) == {"red-flag:bleeding", "red-flag:heaviness"}
+    assert "2026-05-02" in d.reasons[0]
+    assert "2026-05-04" in d.reasons[0]
+
+
+def test_after_a_cap_under_its_floor_and_a_clearance_runs_start_at_the_floor() -> None:
+    her = Season()
+    her.run(START, FIRST, leak_into=14)
+    her.profile = Profile(BORN, "vaginal", (CLEARED_ON, START + timedelta(days=5)))
+    d = her.decision(START + timedelta(days=6))
+    assert d.level == FIRST
+    assert d.leak_cap_s == RULES.leak_cap_floor_s
+    assert d.workout is not None
+    assert d.workout.totals.longest_run_s == RULES.leak_cap_floor_s

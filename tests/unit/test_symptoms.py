@@ -114,6 +114,19 @@ def test_a_leak_in_a_walk_step_names_the_step_and_no_run_number() -> None:
     assert (point.interval_index, point.run_number, point.interval_kind) == (3, None, "walk")
 
 
+@pytest.mark.parametrize("late_s", [0, 3, 5])
+def test_a_leak_noticed_as_she_stops_running_belongs_to_that_run_interval(late_s: int) -> None:
+    # Run 3 is 900-930 s on the timer; she notices the leak as she starts to walk.
+    point = link_leak(930 + late_s, T0, (), intervals(), run_bouts())
+    assert (point.interval_index, point.run_number, point.interval_kind) == (6, 3, "run")
+    assert point.into_interval_s == 30  # the whole run interval, where leaking started
+
+
+def test_a_leak_well_into_the_walk_is_a_walk_leak() -> None:
+    point = link_leak(936, T0, (), intervals(), run_bouts())
+    assert (point.run_number, point.interval_kind) == (None, "walk")
+
+
 def test_without_a_match_only_the_running_before_is_known() -> None:
     point = link_leak(920, T0, (), (), run_bouts())
     assert point.interval_index is None
