@@ -91,8 +91,8 @@ def test_clean_sessions_move_up_a_leak_caps_pain_steps_down(journey: Journey) ->
     journey.log(d2, "--leak", "leak", "--leak-at", "15:50")  # run 3 of 1 min, 50 s in
     plan = journey.plan(d2)
     assert "leak-cap:40s" in plan["flags"]
-    # The level's 5 min of running in intervals at the cap (7 x 40 s; the 20 s left is dropped).
-    assert plan["workout"]["spec"] == "walk 5m, 7x(run 40s, walk 4m), walk 5m"
+    # Intervals at the cap with the level's own 4 min walks, as many as fit in 40 minutes.
+    assert plan["workout"]["spec"] == "walk 5m, 6x(run 40s, walk 4m), walk 5m"
     d3 = date(2026, 9, 12)
     journey.run(d3, plan["workout"]["spec"], run_for={2: 20})
     journey.log(d3, "--leak", "none", "--pain", "3")
