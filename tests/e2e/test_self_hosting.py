@@ -89,3 +89,28 @@ def test_a_decision_made_while_replaying_the_past_is_never_pushed_by_the_worker(
     assert not [name for name in pushed if name.startswith("runback-2026-03")]
     body = json.loads(runback("push", "--json").stdout)
     assert all("2026-03" not in r["detail"] for r in body)
+
+
+def test_push_and_garmin_speak_json_for_scripts(runback: Runner) -> None:
+    assert runback("profile", "set", "--birth-date", "2026-01-05").returncode == 0
+    pushed = runback("push", "--json")
+    assert pushed.returncode == 0, pushed.stderr
+    [outbox] = json.loads(pushed.stdout)
+    assert set(outbox) == {"target", "state", "detail"}
+    assert (outbox["target"], outbox["state"]) == ("outbox", "pushed")
+    again = json.loads(runback("push", "--json").stdout)
+    assert again[0]["state"] == "already"
+    state = json.loads(runback("garmin", "status", "--json").stdout)
+    assert state == {"garmin": "not-connected", "last_pull": None, "backoff_until": None,
+                     "refused": []}  # fmt: skip
+    pull = runback("garmin", "pull", "--json")
+    assert pull.returncode == 1  # not logged in
+    body = json.loads(pull.stdout)
+    assert body["ingested"] == 0
+    assert "garmin login" in body["note"]
+
+
+def test_make_run_passes_args_before_the_worker_command() -> None:
+    makefile = (Path(__file__).resolve().parents[2] / "Makefile").read_text()
+    recipe = makefile.split("\nrun:", 1)[1].splitlines()[1]
+    assert recipe.strip() == "$(BIN)/runback $(ARGS) worker"
