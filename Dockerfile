@@ -16,12 +16,14 @@ COPY rules ./rules
 COPY sync ./sync
 COPY config ./config
 RUN pip install --no-cache-dir . \
-    && groupadd --gid "${RUNBACK_GID}" runner \
-    && useradd --create-home --uid "${RUNBACK_UID}" --gid "${RUNBACK_GID}" runner \
+    && (getent group "${RUNBACK_GID}" >/dev/null || groupadd --gid "${RUNBACK_GID}" runner) \
+    && (getent passwd "${RUNBACK_UID}" >/dev/null \
+        || useradd --create-home --uid "${RUNBACK_UID}" --gid "${RUNBACK_GID}" runner) \
     && mkdir -p /data/inbox /data/outbox /data/logs /watch \
     && chown -R "${RUNBACK_UID}:${RUNBACK_GID}" /data
 
-USER runner
+# By number: the uid may be one the image already has (0, or a gid such as 20 or 100).
+USER ${RUNBACK_UID}:${RUNBACK_GID}
 VOLUME ["/data"]
 # Healthy while the worker's last pass over the inbox is recent (it passes every few
 # seconds; docker-compose.yml runs the same check).

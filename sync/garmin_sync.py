@@ -345,15 +345,14 @@ def _fault(app: App, what: str, exc: GarminError) -> None:
             uow.repo.set_garmin_state(app.clock(), login="login-needed")
             uow.commit()
         logs.event("garmin-login-needed", during=what)
-    elif isinstance(exc, (RateLimited, Unavailable)):
-        # 429, 5xx and timeouts alike: wait, doubling, and remember it across restarts,
-        # so a failing Garmin is not asked again (upload, read back, delete) every pass.
-        _back_off(app, exc, during=what)
     else:
-        logs.event("garmin-error", during=what, reason=str(exc))
+        # 429, 5xx, timeouts and any other refusal alike: wait, doubling, and remember it
+        # across restarts, so Garmin is not asked again (upload, read back, delete) every
+        # pass; the back-off line says what went wrong.
+        _back_off(app, exc, during=what)
 
 
-def _back_off(app: App, exc: RateLimited | Unavailable, during: str = "login") -> datetime:
+def _back_off(app: App, exc: GarminError, during: str = "login") -> datetime:
     with app.uow() as uow:
         state = uow.repo.garmin_state()
         failures = (state.failures if state else 0) + 1

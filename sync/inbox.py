@@ -209,7 +209,7 @@ def quarantine(app: App, path: Path, name: str, reason: str, state: str) -> Path
     refusal (state refused-journal) and one refused by the worker itself (give-up) are
     recorded here; a FIT refusal was recorded by its ingest."""
     moved = move_without_overwrite(path, app.settings.quarantine, app.settings.inbox)
-    note = moved.with_name(moved.name + ".reason.txt")
+    note = moved.with_name(moved.name + NOTE_SUFFIX)
     try:
         write_private_atomic(note, f"{reason}\n".encode())
     except OSError as exc:
@@ -225,6 +225,23 @@ def quarantine(app: App, path: Path, name: str, reason: str, state: str) -> Path
     shown = reason if state != "refused-journal" else "see the .reason.txt note"
     logs.event("quarantined", file=name, to=str(moved), reason=shown)
     return moved
+
+
+NAME_MAX = 255  # bytes in one file name (Linux, macOS, most file systems)
+NOTE_SUFFIX = ".reason.txt"
+
+
+def _target_name(path: Path, n: int) -> str:
+    """NAME, NAME.2, NAME.3 ... each short enough that NAME.reason.txt still fits in a
+    file name: a long name is shortened, never refused (bytes that are not UTF-8 stay)."""
+    suffix = path.suffix if len(path.suffix) <= 16 else ""
+    stem = path.name[: -len(suffix)] if suffix else path.name
+    tag = "" if n == 1 else f".{n}"
+    room = NAME_MAX - len(NOTE_SUFFIX) - len((tag + suffix).encode("utf-8", "surrogateescape"))
+    raw = stem.encode("utf-8", "surrogateescape")
+    if len(raw) > room:
+        stem = raw[:room].decode("utf-8", "surrogateescape")
+    return f"{stem}{tag}{suffix}"
 
 
 def move_without_overwrite(path: Path, folder: Path, source: Path | None = None) -> Path:
@@ -243,7 +260,7 @@ def move_without_overwrite(path: Path, folder: Path, source: Path | None = None)
         raise FolderError.from_os(exc, folder, "move files into") from None
     n = 1
     while True:
-        target = folder / (path.name if n == 1 else f"{path.stem}.{n}{path.suffix}")
+        target = folder / _target_name(path, n)
         try:
             os.link(path, target)
         except FileExistsError:

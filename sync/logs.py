@@ -187,7 +187,9 @@ class KeyValueFormatter(logging.Formatter):
         when = datetime.fromtimestamp(record.created, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         level = record.levelname.lower()
         if self.as_json:
-            return json_line({"time": when, "level": level, **fields})
+            # "severity", not "level": a field may be her training level (level=3).
+            kept = {k: v for k, v in fields.items() if k not in ("time", "severity")}
+            return json_line({"time": when, "severity": level, **kept})
         parts = [f"{k}={quote(v)}" for k, v in fields.items() if v is not None]
         return f"{when} {level} " + " ".join(parts)
 

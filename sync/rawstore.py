@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,7 +74,8 @@ class RawStore:
 
 def write_private_atomic(path: Path, data: bytes) -> None:
     """Write `data` to `path` (mode 0600) so that readers see all of it or nothing."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    # A short temporary name: NAME plus a suffix could pass the 255-byte name limit.
+    tmp = path.with_name(f".runback-{os.getpid()}-{secrets.token_hex(4)}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         with os.fdopen(fd, "wb") as fh:

@@ -76,6 +76,14 @@ class Settings(BaseSettings):
     # A TOML file overriding config/rules.toml (the ladder, progression, safety, symptoms).
     rules_file: Path | None = None
 
+    @field_validator(
+        "home", "watch_dir", "rules_file", "database_url_file", "database_password_file"
+    )
+    @classmethod
+    def _expand_home(cls, value: Path | None) -> Path | None:
+        """`~/watch` as a shell would read it: TOML files, env files and systemd do not."""
+        return None if value is None else value.expanduser()
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
@@ -200,7 +208,7 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
     The settings file is `config_file` (--config), else the one named by RUNBACK_CONFIG.
     """
     if config_file is None and os.environ.get("RUNBACK_CONFIG"):
-        config_file = Path(os.environ["RUNBACK_CONFIG"])
+        config_file = Path(os.environ["RUNBACK_CONFIG"]).expanduser()
     if config_file is not None and not config_file.is_file():
         named = " (RUNBACK_CONFIG)" if os.environ.get("RUNBACK_CONFIG") == str(config_file) else ""
         raise ConfigError(f"settings file {config_file}{named} does not exist")

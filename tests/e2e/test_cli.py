@@ -190,7 +190,9 @@ def test_log_json_writes_json_lines(
     bodies = [json.loads(line) for line in lines]
     [body] = [b for b in bodies if b["event"] == "ingested"]
     assert body["file"] == "b.FIT"
-    assert body["level"] == "info"
+    assert body["severity"] == "info"
+    [decided] = [b for b in bodies if b["event"] == "decided"]
+    assert (decided["severity"], decided["level"]) == ("info", 0)  # her level is a field
 
 
 @pytest.mark.postgres

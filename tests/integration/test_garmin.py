@@ -514,10 +514,13 @@ def test_a_malformed_download_is_refused_the_next_ones_come_and_it_is_not_fetche
     [
         Unavailable("Garmin Connect is failing (500)"),
         Unavailable("cannot reach Garmin Connect (ReadTimeout)"),
+        # Any other refusal (a 400, a read-back that differs) backs off the same way
+        # instead of uploading and deleting a workout every pass.
+        GarminError("Garmin Connect stored 'walk 1m' instead of the workout"),
     ],
 )
 def test_5xx_and_timeouts_back_off_doubling_and_a_restart_still_waits(
-    app: App, fault: Unavailable
+    app: App, fault: GarminError
 ) -> None:
     fake = with_fake(app)
     ready(app)

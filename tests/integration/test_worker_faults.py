@@ -172,6 +172,28 @@ def test_a_file_name_that_is_not_utf8_is_taken_with_its_name_escaped_and_the_oth
     assert status(app).as_json()["pending"] == 0
 
 
+def test_a_name_too_long_for_a_numbered_copy_is_shortened_and_the_inbox_goes_on(
+    app: App,
+) -> None:
+    inbox = app.settings.inbox
+    long_name = "L" * 250 + ".fit"
+    drop(inbox, long_name, run_walk(serial=21))
+    run_pass(app)
+    drop(inbox, long_name, run_walk(serial=22, start=T0.replace(day=5)))
+    drop(inbox, "other.fit", simple_run(serial=23, start=T0.replace(day=7)))
+    drop(inbox, "M" * 248 + ".fit", b"not a fit file at all")
+    results = run_pass(app)
+    assert sorted(r.state for r in results) == ["ingested", "ingested", "rejected"]
+    assert os.listdir(inbox) == []
+    archived = os.listdir(app.settings.archive)
+    assert len([n for n in archived if n.startswith("LLLL")]) == 2  # shortened, both kept
+    assert "other.fit" in archived
+    assert all(len(os.fsencode(n)) <= 255 for n in archived)
+    [note] = [n for n in os.listdir(app.settings.quarantine) if n.endswith(".reason.txt")]
+    assert note.startswith("MMMM")
+    assert "folder-fault" not in log_text(app)
+
+
 # --- item 7: a file that keeps failing --------------------------------------------------------
 
 

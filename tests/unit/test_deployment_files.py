@@ -71,7 +71,8 @@ def test_the_worker_runs_as_the_documented_uid_and_the_image_creates_its_folders
     }  # fmt: skip
     text = dockerfile()
     assert "ARG RUNBACK_UID=1000" in text
-    assert "USER runner" in text
+    assert "USER ${RUNBACK_UID}:${RUNBACK_GID}" in text
+    assert 'getent group "${RUNBACK_GID}"' in text  # a gid the image has (20, 100, 0) is reused
     made = re.search(r"mkdir -p ([^\n&]+)", text)
     assert made is not None
     for folder in ("/data/inbox", "/data/outbox", "/data/logs"):

@@ -195,3 +195,15 @@ def test_the_local_zone_comes_from_tzlocal(monkeypatch: pytest.MonkeyPatch) -> N
 
     monkeypatch.setattr(tzlocal, "get_localzone_name", lambda: "America/St_Johns")
     assert str(resolve_timezone("local")) == "America/St_Johns"  # a DST zone, by name
+
+
+def test_a_tilde_in_a_path_setting_is_her_home(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    mine = tmp_path / "mine.toml"
+    mine.write_text('watch_dir = "~/watch/Internal Storage"\n')
+    monkeypatch.setenv("RUNBACK_HOME", "~/runback")
+    s = load_settings(mine)
+    assert s.watch_dir == tmp_path / "watch" / "Internal Storage"
+    assert s.home == tmp_path / "runback"
