@@ -172,7 +172,8 @@ def take(app: App, path: Path, *, quiet_s: float = math.inf) -> IngestResult:
     """Ingest one inbox file (a run, or a symptom CSV), then archive or quarantine it.
 
     `quiet_s`: how long the file has not changed. A FIT file shorter than its header says,
-    or a CSV that is refused, is `waiting` (left where it is) until that reaches
+    a CSV whose last row has no end of line, or a CSV that is refused, is `waiting` (left
+    where it is) until that reaches
     `inbox_truncated_wait_s`: a copy arriving in pieces looks just like that. A file that
     cannot be read is `failed` (left where it is, for the worker to try again). Raises
     FolderError when the archive, quarantine or raw store cannot be written.
@@ -186,6 +187,9 @@ def take(app: App, path: Path, *, quiet_s: float = math.inf) -> IngestResult:
     except OSError as exc:
         return IngestResult(name, "failed", reason=f"cannot read: {exc.strerror or exc}")
     if path.suffix.lower() == ".csv":
+        if waits and data and not data.endswith((b"\n", b"\r")):
+            # A journal cut mid-row reads as a shorter row (pain 1 of 10): wait for the rest.
+            return IngestResult(name, "waiting", reason="its last row has no end of line yet")
         result = _import_symptoms(app, path, name)
         if result.state == "refused-journal" and waits:
             return IngestResult(name, "waiting", reason="refused for now; it may still be arriving")

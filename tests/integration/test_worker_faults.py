@@ -355,6 +355,23 @@ def test_a_file_copied_in_pieces_with_pauses_waits_for_the_rest(app: App, clock:
     assert status(app).as_json()["failed"] == []
 
 
+def test_a_journal_copied_in_pieces_is_read_whole_not_cut_mid_row(app: App, clock: Clock) -> None:
+    from sync.journal import entries_view
+
+    path = app.settings.inbox / "journal.csv"
+    closed = ClosedFiles()
+    inbox_pass = InboxPass(app, clock=clock, closed=closed)
+    for piece in (b"date,leak,pain,heaviness\n2026-11-02,leak,1", b"0,2\n"):
+        with path.open("ab") as fh:
+            fh.write(piece)
+        closed.add("journal.csv")
+        clock.t = path.stat().st_mtime + 1.5
+        run_pass(app, inbox_pass)
+    [(_, entry, _)] = entries_view(app)
+    assert (entry.pain, entry.heaviness) == (10, 2)  # not pain 1 from half a row
+    assert not (app.settings.inbox / "journal.csv").exists()
+
+
 def test_a_truncated_file_is_refused_only_after_it_stayed_unchanged_for_the_wait(
     app: App, clock: Clock
 ) -> None:
