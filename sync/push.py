@@ -76,6 +76,13 @@ def push(
     else:
         targets = [to]
     workout = Workout(f"runback L{decision.level} {decision.on}", decision.on, parse(decision.spec))
+    if app.looking_back:  # a replay of a past day writes files here, never to her watch or Garmin
+        return [
+            _push_one(app, decision, workout, target, dry_run)
+            if target == "outbox"
+            else PushResult(target, "skipped", f"--today {app.today()} is in the past: outbox only")
+            for target in targets
+        ]
     return [_push_one(app, decision, workout, target, dry_run) for target in targets]
 
 

@@ -114,3 +114,18 @@ def test_make_run_passes_args_before_the_worker_command() -> None:
     makefile = (Path(__file__).resolve().parents[2] / "Makefile").read_text()
     recipe = makefile.split("\nrun:", 1)[1].splitlines()[1]
     assert recipe.strip() == "$(BIN)/runback $(ARGS) worker"
+
+
+def test_a_replayed_push_never_reaches_the_watch(runback: Runner, cli_env: dict[str, str],
+                                                  tmp_path: Path) -> None:  # fmt: skip
+    watch = tmp_path / "watch"
+    (watch / "GARMIN").mkdir(parents=True)
+    env = {**cli_env, "RUNBACK_WATCH_DIR": str(watch)}
+    assert runback("profile", "set", "--birth-date", "2026-01-05", env=env).returncode == 0
+    done = runback("--today", "2026-03-02", "push", "--json", env=env)
+    body = {r["target"]: r for r in json.loads(done.stdout)}
+    assert body["watch"]["state"] == "skipped"
+    assert "in the past" in body["watch"]["detail"]
+    assert not (watch / "GARMIN" / "NewFiles").exists() or not any(
+        (watch / "GARMIN" / "NewFiles").iterdir()
+    )
