@@ -9,7 +9,7 @@ import socket
 import stat
 import zipfile
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -217,7 +217,9 @@ def test_without_saved_tokens_there_is_no_password_login(tmp_path: Path) -> None
 
 @pytest.fixture
 def app(make_app: Callable[..., App]) -> App:
-    return make_app(today=TODAY, timezone="UTC")
+    made = make_app(today=TODAY, timezone="UTC")
+    made.clock = lambda: datetime.combine(TODAY, time(9), UTC)  # TODAY is today, not a replay
+    return made
 
 
 def with_fake(app: App) -> FakeGateway:
@@ -382,6 +384,7 @@ def test_a_429_backs_off_and_a_restart_still_waits(app: App) -> None:
     assert status(app).as_json()["garmin"] == "backing-off"
     restarted = bootstrap(app.settings)
     restarted.garmin = lambda: fake
+    restarted.clock = app.clock
     calls = len(fake.calls)
     assert "backing off Garmin Connect until" in garmin_sync.pull(restarted).note
     assert len(fake.calls) == calls

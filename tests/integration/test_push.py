@@ -4,7 +4,7 @@ failures kept and tried again."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 import pytest
@@ -19,6 +19,7 @@ TODAY = date(2026, 11, 2)
 @pytest.fixture
 def ready_app(make_app: Callable[..., App], tmp_path: Path) -> App:
     app = make_app(today=TODAY, timezone="UTC", watch_dir=tmp_path / "watch")
+    app.clock = lambda: datetime.combine(TODAY, time(9), UTC)  # TODAY is today, not a replay
     set_profile(app, birth_date=date(2026, 6, 1), cleared_on=date(2026, 11, 1))
     log_readiness(app, date(2026, 11, 1), "all", None, None)
     return app
