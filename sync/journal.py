@@ -264,7 +264,7 @@ def record_entry(app: App, fields: Mapping[str, str | None], source: str = "cli"
         with app.uow() as uow:
             entry, run = resolve(uow, entry, activity_id, app)
             key = entry_key(entry)
-            existing = uow.repo.entry_id_by_key(key)
+            existing = _already(uow, entry, key)
             if existing is not None:
                 return Recorded(entry, existing, True, run)
             new_id = uow.repo.add_entry(entry, source=source, key=key, at=app.clock())
@@ -313,7 +313,7 @@ def import_csv(
         seen: set[str] = set()
         for entry in good:
             key = entry_key(entry)
-            if key in seen or uow.repo.entry_id_by_key(key) is not None:
+            if key in seen or _already(uow, entry, key) is not None:
                 already += 1
                 continue
             seen.add(key)
@@ -479,6 +479,15 @@ def _bowel(value: str | None) -> str | None:
 
 def _column_name(header: str) -> str:
     return header.strip().lower().replace("_", "-").removeprefix("--")
+
+
+def _already(uow: UnitOfWork, entry: SymptomEntry, key: str) -> int | None:
+    """The stored entry with these values: under this key, or recorded for the day before
+    its run arrived (and tied to the run since), under the key without the run."""
+    found = uow.repo.entry_id_by_key(key)
+    if found is None and entry.activity_id is not None and entry.leak_at_s is None:
+        found = uow.repo.entry_id_by_key(entry_key(replace(entry, activity_id=None)))
+    return found
 
 
 def entry_key(entry: SymptomEntry) -> str:

@@ -81,6 +81,9 @@ def ingest_bytes(
                 source_id=source_id,
             )
             uow.repo.save_session(new_id, act.pauses, session, app.clock())
+            # Entries she logged for that day before the run arrived are this run's (the
+            # watch synced late, or the journal CSV came first).
+            uow.repo.link_day_entries(act.start.astimezone(app.settings.tz()).date(), new_id)
             uow.repo.log_ingest(
                 at=app.clock(),
                 file_name=file_name,

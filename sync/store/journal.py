@@ -143,6 +143,16 @@ class JournalQueries:
         ).scalar()
         return None if new_id is None else int(new_id)
 
+    def link_day_entries(self, day: date, activity_id: int) -> int:
+        """Tie the entries of `day` that have no run to this run; how many were."""
+        e = s.symptom_entry.c
+        done = self.conn.execute(
+            update(s.symptom_entry)
+            .where(e.athlete_id == self.athlete_id, e.on_date == day, e.activity_id.is_(None))
+            .values(activity_id=activity_id)
+        )
+        return int(done.rowcount or 0)
+
     def entries(self) -> list[StoredEntry]:
         """Every entry, oldest first (by date, then as recorded)."""
         e = s.symptom_entry.c

@@ -252,3 +252,22 @@ def test_a_second_entry_for_a_run_adds_to_the_first_and_never_erases_a_leak(japp
     assert run.assessment.leak is not None
     assert run.assessment.leak.into_interval_s == 20
     assert "pain-next-day" in run.assessment.step_back
+
+
+def test_an_entry_logged_before_its_run_arrives_is_tied_to_it(japp: App) -> None:
+    early = record_entry(japp, {"leak": "none", "pain": "1"})  # the watch has not synced
+    assert early.activity is None
+    run = level_one(japp)
+    [assessed] = [a for a in assessments(japp) if a.entry_id == early.entry_id]
+    assert assessed.entry.activity_id == run
+
+
+def test_a_journal_imported_before_its_runs_adds_nothing_when_imported_again(
+    japp: App, tmp_path: Path
+) -> None:
+    sheet = tmp_path / "journal.csv"
+    sheet.write_text("date,leak,pain\n2026-11-02,none,1\n")
+    assert import_csv(japp, sheet).added == 1
+    level_one(japp)
+    again = import_csv(japp, sheet)
+    assert (again.added, again.already) == (0, 1)
