@@ -303,7 +303,9 @@ def import_csv(
                 _not_future_entry(entry.on, today)
                 entry, _ = resolve(uow, entry, activity_id, app)
             except EntryError as exc:
-                problem = f"{path.name} row {number}, column {exc.name}: {exc.message}"
+                # Named by row and column, never quoting the value: a cell is health data
+                # and stderr goes to journals, cron mail and container logs.
+                problem = f"{path.name} row {number}, column {exc.name}: {_no_value(exc.message)}"
                 if not skip_bad:
                     raise BadInput(problem + " (nothing imported)") from None
                 skipped.append(problem)
@@ -479,6 +481,12 @@ def _bowel(value: str | None) -> str | None:
 
 def _column_name(header: str) -> str:
     return header.strip().lower().replace("_", "-").removeprefix("--")
+
+
+def _no_value(message: str) -> str:
+    """A validation message without the value it quotes ('x' is not ...; ..., got x)."""
+    text = re.sub(r"'[^']*'", "the value", message)
+    return re.sub(r",? got .*$", "", text).strip()
 
 
 def _already(uow: UnitOfWork, entry: SymptomEntry, key: str) -> int | None:
