@@ -130,9 +130,7 @@ def test_a_csv_with_a_bad_row_imports_nothing_and_names_row_and_column(
     sheet.write_text(CSV + "2026-10-31,drops,,,12,,,,,,,,\n")
     with pytest.raises(BadInput) as caught:
         import_csv(japp, sheet)
-    assert str(caught.value) == (
-        "journal.csv row 4, column pain: must be 0-10 (nothing imported)"
-    )
+    assert str(caught.value) == ("journal.csv row 4, column pain: must be 0-10 (nothing imported)")
     with japp.uow() as uow:
         assert uow.repo.entries() == []
     report = import_csv(japp, sheet, skip_bad=True)
