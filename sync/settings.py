@@ -164,7 +164,7 @@ class Settings(BaseSettings):
         if self.database_url is not None:
             return self.database_url.get_secret_value()
         if self.database_url_file is not None:
-            return _read_secret("database_url_file", self.database_url_file)
+            return _read_secret("database_url_file", self.database_url_file).strip()
         return None
 
     def _password(self) -> str | None:
@@ -191,13 +191,14 @@ class Settings(BaseSettings):
 
 
 def _read_secret(key: str, path: Path) -> str:
-    """A secret from a file (Docker secrets): its content without the trailing newline."""
+    """A secret from a file (Docker secrets): its content without the trailing newline
+    (spaces are kept: they may be part of the password, as PostgreSQL's image reads it)."""
     try:
-        text = path.read_text(encoding="utf-8").strip()
+        text = path.read_text(encoding="utf-8").rstrip("\r\n")
     except (OSError, UnicodeDecodeError) as exc:
         why = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"
         raise ConfigError(f"setting '{key}': cannot read {path} ({why})") from None
-    if not text:
+    if not text.strip():
         raise ConfigError(f"setting '{key}': {path} is empty")
     return text
 

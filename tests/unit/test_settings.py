@@ -207,3 +207,16 @@ def test_a_tilde_in_a_path_setting_is_her_home(
     s = load_settings(mine)
     assert s.watch_dir == tmp_path / "watch" / "Internal Storage"
     assert s.home == tmp_path / "runback"
+
+
+def test_a_password_file_keeps_its_spaces_and_loses_only_the_newline(tmp_path: Path) -> None:
+    secret = tmp_path / "db_password"
+    secret.write_text(" two words \n")
+    s = load_settings(
+        home=tmp_path,
+        database_url="postgresql+psycopg://runback@db/runback",
+        database_password_file=secret,
+    )
+    from sqlalchemy.engine import make_url
+
+    assert make_url(s.db_url()).password == " two words "
