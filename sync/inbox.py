@@ -9,6 +9,7 @@ it is. A name that is not UTF-8 is kept on disk as it is and written \\xNN elsew
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import hashlib
@@ -287,6 +288,10 @@ def move_without_overwrite(path: Path, folder: Path, source: Path | None = None)
             except FileNotFoundError:
                 raise
             except OSError as exc2:
+                # A copy cut short (a full disk): remove the part, the original stays put.
+                with contextlib.suppress(OSError):
+                    if path.exists():
+                        target.unlink(missing_ok=True)
                 raise FolderError.from_os(exc2, folder, "move files into") from None
             return target
         _unlink(path, source)

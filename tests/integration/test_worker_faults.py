@@ -509,3 +509,32 @@ def test_a_bug_in_a_job_is_one_error_line_with_its_trace_in_the_file(app: App) -
     [line] = log_lines(app, "internal-error")
     assert " error event=internal-error during=inbox error=ValueError " in line
     assert "Traceback" in line
+
+
+def test_a_move_onto_another_full_disk_leaves_no_part_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    from sync.errors import FolderError
+    from sync.inbox import move_without_overwrite
+
+    inbox, archive = tmp_path / "inbox", tmp_path / "archive"
+    inbox.mkdir()
+    archive.mkdir()
+    original = drop(inbox, "run.fit", b"x" * 10_000)
+
+    def other_disk(src: object, dst: object) -> None:
+        raise OSError(errno.EXDEV, "Invalid cross-device link")
+
+    def cut_short(src: str, dst: str) -> None:
+        Path(dst).write_bytes(b"x" * 100)
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "link", other_disk)
+    monkeypatch.setattr(shutil, "move", cut_short)
+    for _ in range(3):  # pass after pass: no run.2.fit, run.3.fit ...
+        with pytest.raises(FolderError, match="the disk is full"):
+            move_without_overwrite(original, archive)
+    assert os.listdir(archive) == []
+    assert original.read_bytes() == b"x" * 10_000
