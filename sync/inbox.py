@@ -44,9 +44,10 @@ class Seen:
 INBOX_SUFFIXES = (".fit", ".csv")
 
 
-def pending_files(inbox: Path) -> list[Path]:
+def pending_files(inbox: Path, ignored: list[tuple[str, str]] | None = None) -> list[Path]:
     """FIT and CSV files waiting in the inbox (top level, not hidden, not half-downloaded).
-    Raises FolderError when the inbox cannot be read."""
+    What else is there and why it is left alone goes to `ignored` (name, why). Raises
+    FolderError when the inbox cannot be read."""
     if not inbox.is_dir():
         return []
     found = []
@@ -58,9 +59,21 @@ def pending_files(inbox: Path) -> list[Path]:
                     continue
                 if entry.is_file(follow_symlinks=False) and name.lower().endswith(INBOX_SUFFIXES):
                     found.append(Path(entry.path))
+                elif ignored is not None:
+                    ignored.append((name, _why_ignored(entry)))
     except OSError as exc:
         raise FolderError.from_os(exc, inbox, "read") from None
     return sorted(found)
+
+
+def _why_ignored(entry: os.DirEntry[str]) -> str:
+    if entry.is_symlink():
+        return "a link, not a file: copy the file itself into the inbox"
+    if entry.is_dir(follow_symlinks=False):
+        return "a folder: put its files in the inbox itself"
+    if entry.name.lower().endswith((".gz", ".zip")):
+        return "compressed: unpack it and drop the .fit file"
+    return "not a .fit or .csv file"
 
 
 # --- work-item keys -----------------------------------------------------------------------

@@ -130,12 +130,15 @@ class InboxPass:
 
     def _enqueue_ready(self) -> None:
         inbox = self.app.settings.inbox
+        ignored: list[tuple[str, str]] = []
         try:
-            files = pending_files(inbox)
+            files = pending_files(inbox, ignored)
         except FolderError as exc:
             folder_fault(exc)
             return
         folder_recovered("read")
+        for name, why in ignored:  # said once per name, not every pass
+            logs.problem(f"ignored:{name}", "inbox-ignored", file=name, why=why)
         current = observe(files)
         flagged = self.closed.drain() if self.closed else set()
         ready, self.memory = decide_ready(

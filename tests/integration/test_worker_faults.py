@@ -538,3 +538,18 @@ def test_a_move_onto_another_full_disk_leaves_no_part_behind(
             move_without_overwrite(original, archive)
     assert os.listdir(archive) == []
     assert original.read_bytes() == b"x" * 10_000
+
+
+def test_what_the_inbox_cannot_take_is_said_once_with_what_to_do(app: App) -> None:
+    inbox = app.settings.inbox
+    real = drop(app.settings.home, "elsewhere.fit", simple_run(serial=31))
+    (inbox / "linked.fit").symlink_to(real)
+    (inbox / "a folder").mkdir()
+    drop(inbox, "export.fit.gz", b"\x1f\x8b")
+    run_pass(app)
+    run_pass(app)
+    text = log_text(app)
+    assert text.count("event=inbox-ignored") == 3
+    assert "file=linked.fit" in text
+    assert "unpack it" in text
+    assert real.exists()
