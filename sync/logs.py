@@ -39,8 +39,8 @@ SEVERITY: dict[str, int] = {
     "rejected": WARNING,
     "quarantined": WARNING,
     "waiting": INFO,
-    "workout-ignored": WARNING,
-    "inbox-ignored": WARNING,  # a link, folder or other file in the inbox, left alone  # a file's recorded workout too big to expand; run kept
+    "workout-ignored": WARNING,  # a file's recorded workout too big to expand; run kept
+    "inbox-ignored": WARNING,  # a link, folder or other file in the inbox, left alone
     "file-failed": WARNING,
     "folder-fault": WARNING,
     "folder-recovered": INFO,
