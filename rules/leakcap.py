@@ -107,16 +107,6 @@ class CapState:
         )
 
 
-def leak_cap(
-    runs: Sequence[SessionRecord],
-    by_activity: dict[int, Assessment],
-    rules: RulesConfig,
-    clearances: Iterable[date] = (),
-) -> LeakCap | None:
-    """The cap after these running sessions (oldest first); None when there is none."""
-    return cap_state(runs, by_activity, rules, clearances).cap
-
-
 def cap_state(
     runs: Sequence[SessionRecord],
     by_activity: dict[int, Assessment],

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 
 from rules.ladder import WEEKDAYS, RulesConfig
-from rules.leakcap import PHYSIO, cap_state, leak_cap
+from rules.leakcap import PHYSIO, cap_state
 from rules.next_session import Context, running_decision, walk_decision, walk_went_badly
 from rules.profile import Profile, Readiness
 from rules.referral import referrals
@@ -25,7 +25,7 @@ from rules.sessions import Decision, SessionRecord, clock, day_month, is_run
 from rules.symptoms import Assessment
 from rules.workout import Workout, parse
 
-__all__ = ["Decision", "SessionRecord", "decide", "leak_cap", "next_date"]
+__all__ = ["Decision", "SessionRecord", "decide", "next_date"]
 
 
 def decide(

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from rules.progression import Decision
-from rules.workout import Repeat, Step, parse
+from rules.workout import flatten, parse
 from sync.journal import log_readiness, record_entry, set_profile
 from sync.planning import gather, refresh
 from sync.service import ingest_bytes
@@ -141,23 +141,13 @@ def started(make_app: Callable[..., Any], *, weeks_after_birth: int = 12) -> Her
 def run_timer_at(spec: str, run_number: int, into_s: int) -> int:
     """The workout timer `into_s` seconds into run interval `run_number` of `spec`."""
     t, n = 0, 0
-    for step in _flat(parse(spec)):
+    for step in flatten(parse(spec)):
         if step.kind == "run":
             n += 1
             if n == run_number:
                 return t + into_s
         t += step.duration_s
     raise AssertionError(f"{spec} has no run interval {run_number}")
-
-
-def _flat(items: tuple[object, ...]) -> list[Step]:
-    out: list[Step] = []
-    for item in items:
-        if isinstance(item, Step):
-            out.append(item)
-        elif isinstance(item, Repeat):
-            out.extend(_flat(item.steps) * item.count)
-    return out
 
 
 def longest_run(d: Decision) -> int:
@@ -208,7 +198,7 @@ def leaking_from(onset_s: Callable[[Her], int]) -> Behaviour:
     def behave(her: Her, d: Decision) -> Outcome:
         assert d.workout is not None
         onset = onset_s(her)
-        runs = [s.duration_s for s in _flat(d.workout.steps) if s.kind == "run"]
+        runs = [s.duration_s for s in flatten(d.workout.steps) if s.kind == "run"]
         for number, seconds in enumerate(runs, 1):
             if seconds > onset:
                 at = run_timer_at(d.workout.spec, number, onset)

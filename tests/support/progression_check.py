@@ -19,6 +19,7 @@ from rules.profile import READINESS_ITEMS, Profile, Readiness, ReadinessLog, rea
 from rules.progression import Decision, decide
 from rules.sessions import SessionRecord, clock, day_month, is_run
 from rules.symptoms import Assessment, LeakPoint, SymptomEntry, assess
+from rules.workout import parse_duration
 
 RULES = RulesConfig()
 TOP = len(RULES.levels) - 1
@@ -298,17 +299,18 @@ def reasons_are_true(h: History, d: Decision) -> bool | None:
             cap, pct, onset, on = m.groups()
             if (on, onset) not in placed:
                 return False
-            seconds = _seconds(onset)
-            if _seconds(cap) != int(int(pct) / 100 * seconds) // 5 * 5:
+            seconds = parse_duration(onset)
+            if parse_duration(cap) != int(int(pct) / 100 * seconds) // 5 * 5:
                 return False
         if m := _LEAK_RAISED.search(reason):
             was, now, n, onset, on = m.groups()
-            if (on, onset) not in placed or not 0 < _seconds(now) - _seconds(was) <= 30:
+            if (on, onset) not in placed or not 0 < parse_duration(now) - parse_duration(was) <= 30:
                 return False
             clean_at = [
                 s for s in runs
                 if day_month(s.day) >= on and s.activity_id in notes
-                and notes[s.activity_id].symptom_free and (s.longest_run_s or 0) >= _seconds(was)
+                and notes[s.activity_id].symptom_free
+                and (s.longest_run_s or 0) >= parse_duration(was)
             ]  # fmt: skip
             if len(clean_at) < int(n):
                 return False
@@ -349,14 +351,6 @@ def reasons_are_true(h: History, d: Decision) -> bool | None:
                 if not any(a.on == on and a.red_flags for a in h.notes):
                     return False
     return True
-
-
-def _seconds(text: str) -> int:
-    parts = [int(p) for p in text.split(":")]
-    out = 0
-    for p in parts:
-        out = out * 60 + p
-    return out
 
 
 INVARIANTS: dict[str, Check] = {
