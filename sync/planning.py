@@ -166,11 +166,13 @@ def look(app: App) -> Decision:
     """The decision for app.today() from what is stored, storing nothing (a look at a
     past day with --today)."""
     with app.uow() as uow:
-        inputs = gather(app, uow)
+        return _decide(app, gather(app, uow), app.today())
+
+
+def _decide(app: App, inputs: Inputs, today: date) -> Decision:
     return decide(
-        inputs.profile, inputs.readiness, inputs.sessions, inputs.assessments, app.today(),
-        app.rules,
-    )  # fmt: skip
+        inputs.profile, inputs.readiness, inputs.sessions, inputs.assessments, today, app.rules
+    )
 
 
 def refresh(app: App) -> tuple[Decision, bool]:
@@ -178,9 +180,7 @@ def refresh(app: App) -> tuple[Decision, bool]:
     today = app.today()
     with app.uow() as uow:
         inputs = gather(app, uow)
-        decision = decide(
-            inputs.profile, inputs.readiness, inputs.sessions, inputs.assessments, today, app.rules
-        )
+        decision = _decide(app, inputs, today)
         body = decision_json(decision)
         context = _inputs_json(inputs, today)
         digest = hashlib.sha256(json.dumps([body, context], sort_keys=True).encode()).hexdigest()
