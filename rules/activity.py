@@ -160,6 +160,9 @@ class Activity:
     splits: tuple[Split, ...] = ()
     device_serial: int | None = None
     time_created: datetime | None = None
+    # What the reader had to repair or infer in the file (in words), e.g. lap ends rebuilt
+    # from start time + elapsed time; empty when the file was consistent.
+    repairs: tuple[str, ...] = ()
     columns: SampleColumns = field(
         default_factory=lambda: SampleColumns((), (), (), (), ()), repr=False
     )

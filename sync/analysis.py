@@ -94,7 +94,7 @@ def analyze_file(app: App, path: Path, plan_spec: str | None) -> Analysis:
     except OSError as exc:
         raise BadInput(f"{path}: cannot read ({exc.strerror or exc})") from None
     try:
-        activity = read_activity(data)
+        activity = read_activity(data, settings.tz())
     except FitFileError as exc:
         raise BadInput(f"{path}: {exc.reason}") from None
     if len(activity.columns) == 0:
@@ -161,6 +161,8 @@ def as_text(analysis: Analysis, tz: tzinfo) -> list[str]:
         f"{act.start.astimezone(tz):%Y-%m-%d %H:%M}  {act.sport}  "
         f"{clock(act.timer_s)} on the timer  {km(act.distance_m)}"
     ]
+    for repair in act.repairs:
+        lines.append(f"repaired: {repair}")
     if analysis.ignored:
         lines.append(f"ignored: {analysis.ignored}")
     if m.plan is None:

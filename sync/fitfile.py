@@ -11,12 +11,11 @@ import re
 import struct
 import traceback
 import warnings
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from rules.activity import (
     Activity,
-    Lap,
     Pause,
     RecordedStep,
     SampleColumns,
@@ -24,7 +23,9 @@ from rules.activity import (
     refusal,
 )
 from sync.errors import FitFileError
+from sync.fitlaps import build_laps
 from sync.fitscan import scan
+from sync.fittime import TimeBase, anchor, is_relative
 
 NAN = math.nan
 _TIMER_STOPS = frozenset({"stop", "stop_all", "stop_disable", "stop_disable_all"})
@@ -50,11 +51,12 @@ def check_header(data: bytes) -> None:
         raise FitFileError(f"truncated: ends at byte {size} of {expected}")
 
 
-def read_activity(data: bytes) -> Activity:
+def read_activity(data: bytes, tz: tzinfo = UTC) -> Activity:
     """Decode a FIT activity of a run or a walk; raise FitFileError for anything else.
 
     A file that says it is something else (its file type, its sessions' sports) is
-    refused from its message headers, before any record is decoded.
+    refused from its message headers, before any record is decoded. `tz` is her time
+    zone: a file from a device without a clock is placed in time by its local timestamp.
     """
     check_header(data)
     early = refused_early(data)
@@ -72,7 +74,7 @@ def read_activity(data: bytes) -> Activity:
     if any("terminated unexpectedly" in str(w.message) for w in caught):
         raise FitFileError(f"truncated: the last message is cut off (file is {len(data)} bytes)")
     try:
-        return reader.activity()
+        return reader.activity(tz)
     except ValueError as exc:  # a value object refused what the file holds
         raise FitFileError(f"damaged: the file holds impossible values ({exc})") from exc
 
@@ -128,12 +130,6 @@ def _reason_for(exc: Exception, size: int, at: int | None = None) -> str:
     frames = [frame.name for frame in traceback.extract_tb(exc.__traceback__)]
     in_definition = [_DEFINITION_READERS[f] for f in frames if f in _DEFINITION_READERS]
     return f"{where}: {in_definition[0] if in_definition else _BAD_VALUE}"
-
-
-def _utc(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    return None
 
 
 def _num(value: Any) -> float | None:
@@ -199,7 +195,9 @@ class _Reader:
         self.laps: list[dict[str, Any]] = []
         self.steps: list[dict[str, Any]] = []
         self.workout_name: str | None = None
-        self.timer_events: list[tuple[datetime, str]] = []
+        self.timer_events: list[tuple[Any, str]] = []  # (time as decoded, event type)
+        self.activity_message: dict[str, Any] | None = None
+        self.relative = False  # some times are seconds since power-on
         self.splits: list[dict[str, Any]] = []
         self.sport_message: str | None = None
         self.ts: list[float] = []
@@ -238,9 +236,10 @@ class _Reader:
                 self.laps.append(msg.get_values())
             elif name == "event":
                 values = msg.get_values()
-                when = _utc(values.get("timestamp"))
-                if values.get("event") == "timer" and when is not None:
-                    self.timer_events.append((when, str(values.get("event_type"))))
+                if values.get("event") == "timer" and values.get("timestamp") is not None:
+                    self.timer_events.append((values["timestamp"], str(values.get("event_type"))))
+            elif name == "activity" and self.activity_message is None:
+                self.activity_message = msg.get_values()
             elif name == "workout":
                 self.workout_name = msg.get_values().get("wkt_name")
             elif name == "workout_step" and len(self.steps) < _MAX_WORKOUT_STEPS:
@@ -271,9 +270,13 @@ class _Reader:
                 hr = f.value
             elif n == "distance":
                 dist = f.value
-        if not isinstance(ts, datetime):
+        if isinstance(ts, datetime):
+            self.ts.append(ts.replace(tzinfo=UTC).timestamp())
+        elif is_relative(ts):  # seconds since power-on: anchored once the file is read
+            self.ts.append(float(ts))
+            self.relative = True
+        else:
             return
-        self.ts.append(ts.replace(tzinfo=UTC).timestamp())
         chosen = enhanced if enhanced is not None else speed
         self.speed.append(float(chosen) if isinstance(chosen, (int, float)) else NAN)
         if isinstance(cad, (int, float)):
@@ -285,7 +288,7 @@ class _Reader:
         self.hr.append(float(hr) if isinstance(hr, (int, float)) else NAN)
         self.dist.append(float(dist) if isinstance(dist, (int, float)) else NAN)
 
-    def activity(self) -> Activity:
+    def activity(self, tz: tzinfo = UTC) -> Activity:
         sports = [str(s["sport"]) for s in self.sessions if isinstance(s.get("sport"), (str, int))]
         if self.file_types and not sports and self.sessions:
             sports = [self.sport_message or "generic"]
@@ -293,8 +296,19 @@ class _Reader:
         if reason:
             raise FitFileError(reason)
         session = self.sessions[0]
+        repairs: list[str] = []
+        times = TimeBase()
+        if self.relative or any(is_relative(session.get(k)) for k in ("start_time", "timestamp")):
+            anchored = anchor(self.activity_message, tz)
+            if anchored.refusal:
+                raise FitFileError(anchored.refusal)
+            times = anchored.base
+            repairs.append(anchored.note or "")
+            self.ts = [times.unix(t) for t in self.ts]
         first_ts = datetime.fromtimestamp(self.ts[0], UTC) if self.ts else None
-        start = _utc(session.get("start_time")) or first_ts or _utc(session.get("timestamp"))
+        start = (
+            times.utc(session.get("start_time")) or first_ts or times.utc(session.get("timestamp"))
+        )
         if start is None:
             raise FitFileError("an activity without a start time")
         timer_s = _num(session.get("total_timer_time"))
@@ -303,6 +317,8 @@ class _Reader:
             timer_s = sum(_num(lap.get("total_timer_time")) or 0.0 for lap in self.laps)
         if elapsed_s is None:
             elapsed_s = timer_s
+        laps, lap_repairs = build_laps(self.laps, times, start)
+        repairs += lap_repairs
         file_id = self.file_id or {}
         serial = file_id.get("serial_number")
         return Activity(
@@ -312,47 +328,16 @@ class _Reader:
             timer_s=timer_s,
             elapsed_s=max(elapsed_s, 0.0),
             distance_m=_num(session.get("total_distance")),
-            laps=tuple(self._laps()),
+            laps=tuple(laps),
             workout_name=_str_or_none(self.workout_name),
             workout_steps=tuple(self._steps()),
-            pauses=tuple(self._pauses()),
-            splits=tuple(self._splits()),
+            pauses=tuple(self._pauses(times)),
+            splits=tuple(self._splits(times)),
             device_serial=int(serial) if isinstance(serial, int) and serial > 0 else None,
-            time_created=_utc(file_id.get("time_created")),
+            time_created=times.utc(file_id.get("time_created")),
+            repairs=tuple(repairs),
             columns=SampleColumns(self.ts, self.speed, self.cadence, self.hr, self.dist),
         )
-
-    def _laps(self) -> list[Lap]:
-        laps = []
-        for values in self.laps:
-            start = _utc(values.get("start_time"))
-            end = _utc(values.get("timestamp"))
-            timer = _num(values.get("total_timer_time"))
-            elapsed = _num(values.get("total_elapsed_time"))
-            if start is None and end is not None and elapsed is not None:
-                start = end - timedelta(seconds=elapsed)
-            if start is None or end is None:
-                continue
-            end = max(end, start)
-            wsi = values.get("wkt_step_index")
-            intensity = values.get("intensity")
-            laps.append(
-                Lap(
-                    start=start,
-                    end=end,
-                    timer_s=max(timer if timer is not None else 0.0, 0.0),
-                    elapsed_s=max(
-                        elapsed if elapsed is not None else (end - start).total_seconds(), 0.0
-                    ),
-                    distance_m=_non_negative(_num(values.get("total_distance"))),
-                    wkt_step_index=wsi if isinstance(wsi, int) else None,
-                    # fitparse decodes values outside the profile as raw ints: keep names only.
-                    intensity=intensity if isinstance(intensity, str) else None,
-                    trigger=_str_or_none(values.get("lap_trigger")),
-                )
-            )
-        laps.sort(key=lambda lap: lap.start)
-        return laps
 
     def _steps(self) -> list[RecordedStep]:
         steps = []
@@ -379,10 +364,12 @@ class _Reader:
         steps.sort(key=lambda step: step.index)
         return steps
 
-    def _pauses(self) -> list[Pause]:
+    def _pauses(self, times: TimeBase) -> list[Pause]:
         pauses = []
         stopped_at: datetime | None = None
-        for when, kind in sorted(self.timer_events, key=lambda e: e[0]):
+        events = [(times.utc(raw), kind) for raw, kind in self.timer_events]
+        known = [(when, kind) for when, kind in events if when is not None]
+        for when, kind in sorted(known, key=lambda e: e[0]):
             if kind in _TIMER_STOPS:
                 stopped_at = stopped_at or when
             elif kind == "start" and stopped_at is not None:
@@ -391,12 +378,12 @@ class _Reader:
                 stopped_at = None
         return pauses
 
-    def _splits(self) -> list[Split]:
+    def _splits(self, times: TimeBase) -> list[Split]:
         splits = []
         for values in self.splits:
             kind = _SPLIT_KINDS.get(str(values.get("split_type")))
-            start = _utc(values.get("start_time"))
-            end = _utc(values.get("end_time"))
+            start = times.utc(values.get("start_time"))
+            end = times.utc(values.get("end_time"))
             if end is None and start is not None:
                 elapsed = _num(values.get("total_elapsed_time"))
                 end = start + timedelta(seconds=elapsed) if elapsed is not None else None

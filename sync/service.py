@@ -50,7 +50,7 @@ def ingest_bytes(
         if existing is not None:
             return _duplicate(app, uow, existing, shown, source, sha)
     try:
-        act = read_activity(data)
+        act = read_activity(data, app.settings.tz())
     except FitFileError as exc:
         with app.uow() as uow:
             uow.repo.log_ingest(
@@ -288,7 +288,7 @@ def rebuild(app: App) -> RebuildReport:
             problems.append(f"{path.name}: content does not match its hash (damaged on disk)")
             continue
         try:
-            act = read_activity(data)
+            act = read_activity(data, app.settings.tz())
         except FitFileError as exc:
             problems.append(f"{path.name}: {exc.reason}")
             continue

@@ -69,11 +69,32 @@ class ActivitySpec:
     noise_seed: int | None = None
     # Auto lap every N metres (trigger "distance") inside each segment lap.
     auto_lap_m: float | None = None
+    # What the laps' `timestamp` holds: "end" (as the FIT profile says), "start" (every
+    # lap, the session and the activity stamped with the activity's start, as a current
+    # Forerunner writes them) or "missing".
+    lap_timestamps: str = "end"
+    # Old devices without a clock: every date_time is seconds since the device was
+    # switched on (below 0x10000000). The activity starts this many seconds after power-on.
+    relative_from_s: int | None = None
+    # The activity message's local_timestamp: the wall clock where she was (naive), or
+    # None to leave it out. "auto" writes `start`'s end time shifted by `utc_offset_h`.
+    local_timestamp: datetime | str | None = "auto"
+    utc_offset_h: float = 0.0
+
+
+FIT_EPOCH = datetime(1989, 12, 31, tzinfo=UTC)
 
 
 def build_activity(spec: ActivitySpec) -> bytes:
     enc = Encoder()
     created = spec.time_created or spec.start
+
+    def when(moment: datetime) -> datetime | int:
+        """A date_time as the device writes it: absolute, or seconds since power-on."""
+        if spec.relative_from_s is None:
+            return moment
+        return spec.relative_from_s + int((moment - spec.start).total_seconds())
+
     enc.on_mesg(
         MESG["FILE_ID"],
         {
@@ -81,12 +102,14 @@ def build_activity(spec: ActivitySpec) -> bytes:
             "manufacturer": "garmin",
             "product": 3076,
             "serial_number": spec.serial,
-            "time_created": created,
+            "time_created": when(created),
         },
     )
     if spec.workout_name is not None or spec.workout_steps:
         _write_workout(enc, spec)
-    enc.on_mesg(MESG["EVENT"], {"timestamp": spec.start, "event": "timer", "event_type": "start"})
+    enc.on_mesg(
+        MESG["EVENT"], {"timestamp": when(spec.start), "event": "timer", "event_type": "start"}
+    )
     t = spec.start
     distance = 0.0
     timer = 0.0
@@ -113,9 +136,13 @@ def build_activity(spec: ActivitySpec) -> bytes:
 
     for index, seg in enumerate(spec.segments):
         if seg.kind == "pause":
-            enc.on_mesg(MESG["EVENT"], {"timestamp": t, "event": "timer", "event_type": "stop_all"})
+            enc.on_mesg(
+                MESG["EVENT"], {"timestamp": when(t), "event": "timer", "event_type": "stop_all"}
+            )
             t += timedelta(seconds=seg.duration_s)
-            enc.on_mesg(MESG["EVENT"], {"timestamp": t, "event": "timer", "event_type": "start"})
+            enc.on_mesg(
+                MESG["EVENT"], {"timestamp": when(t), "event": "timer", "event_type": "start"}
+            )
             next_record = max(next_record, t)
             continue
         pace = PACE[seg.kind]
@@ -132,7 +159,7 @@ def build_activity(spec: ActivitySpec) -> bytes:
                 next_record = now + timedelta(seconds=gaps.randint(1, 10))
             elif second % spec.record_every_s:
                 continue
-            record: dict[str, Any] = {"timestamp": now, "heart_rate": pace["hr"]}
+            record: dict[str, Any] = {"timestamp": when(now), "heart_rate": pace["hr"]}
             if spec.with_distance:
                 record["distance"] = round(distance, 2)
             if spec.with_speed:
@@ -149,14 +176,14 @@ def build_activity(spec: ActivitySpec) -> bytes:
             following = next((s for s in spec.segments[index + 1 :] if s.kind != "pause"), None)
             if following is None or following.new_lap:
                 close(t, seg, seg.lap_trigger)
-    enc.on_mesg(MESG["EVENT"], {"timestamp": t, "event": "timer", "event_type": "stop_all"})
+    enc.on_mesg(MESG["EVENT"], {"timestamp": when(t), "event": "timer", "event_type": "stop_all"})
     if not spec.laps_per_segment or lap_timer:
         close(t, None, "session_end")
+    stamp = {"end": lambda end: when(end), "start": lambda _end: when(spec.start)}
     for i, lap in enumerate(laps):
         values: dict[str, Any] = {
             "message_index": i,
-            "timestamp": lap["end"],
-            "start_time": lap["start"],
+            "start_time": when(lap["start"]),
             "total_elapsed_time": (lap["end"] - lap["start"]).total_seconds(),
             "total_timer_time": lap["timer"],
             "total_distance": round(lap["dist"], 2),
@@ -164,6 +191,8 @@ def build_activity(spec: ActivitySpec) -> bytes:
             "event": "lap",
             "event_type": "stop",
         }
+        if spec.lap_timestamps in stamp:
+            values["timestamp"] = stamp[spec.lap_timestamps](lap["end"])
         if lap["wsi"] is not None:
             values["wkt_step_index"] = lap["wsi"]
         if lap["intensity"] is not None:
@@ -171,12 +200,13 @@ def build_activity(spec: ActivitySpec) -> bytes:
         values["lap_trigger"] = lap["trigger"]
         enc.on_mesg(MESG["LAP"], values)
     elapsed = (t - spec.start).total_seconds()
+    summary_at = when(spec.start if spec.lap_timestamps == "start" else t)
     enc.on_mesg(
         MESG["SESSION"],
         {
             "message_index": 0,
-            "timestamp": t,
-            "start_time": spec.start,
+            "timestamp": summary_at,
+            "start_time": when(spec.start),
             "total_elapsed_time": elapsed,
             "total_timer_time": timer,
             "total_distance": round(distance, 2),
@@ -188,17 +218,22 @@ def build_activity(spec: ActivitySpec) -> bytes:
             "event_type": "stop",
         },
     )
-    enc.on_mesg(
-        MESG["ACTIVITY"],
-        {
-            "timestamp": t,
-            "total_timer_time": timer,
-            "num_sessions": 1,
-            "type": "manual",
-            "event": "activity",
-            "event_type": "stop",
-        },
-    )
+    activity: dict[str, Any] = {
+        "timestamp": summary_at,
+        "total_timer_time": timer,
+        "num_sessions": 1,
+        "type": "manual",
+        "event": "activity",
+        "event_type": "stop",
+    }
+    local = spec.local_timestamp
+    if local == "auto":
+        at = spec.start if spec.lap_timestamps == "start" else t
+        local = at.replace(tzinfo=None) + timedelta(hours=spec.utc_offset_h)
+    if isinstance(local, datetime):
+        # local_date_time: seconds since the FIT epoch on her wall clock (no zone)
+        activity["local_timestamp"] = int((local.replace(tzinfo=UTC) - FIT_EPOCH).total_seconds())
+    enc.on_mesg(MESG["ACTIVITY"], activity)
     return bytes(enc.close())
 
 
@@ -346,6 +381,7 @@ def follow(
     run_for: dict[int, int] | None = None,
     structured: bool = True,
     record_every_s: int = 1,
+    lap_timestamps: str = "end",
 ) -> bytes:
     """A session that follows a workout spec as the watch ran it: one lap per step with
     its FIT step index, the workout recorded in the file (steps named Run/Walk as runback
@@ -392,6 +428,7 @@ def follow(
         workout_name=f"runback {start:%Y-%m-%d}" if structured else None,
         workout_steps=steps if structured else [],
         record_every_s=record_every_s,
+        lap_timestamps=lap_timestamps,
     )
     return build_activity(spec)
 
