@@ -52,6 +52,11 @@ class Profile:
             return None
         return (today - self.birth_date).days / 7
 
+    def before_birth(self, day: date) -> bool:
+        """A day before the baby was born: outside the programme (runs from her watch's
+        history are kept, but nothing is decided from them)."""
+        return self.birth_date is not None and day < self.birth_date
+
     def latest_clearance(self, on_or_before: date | None = None) -> date | None:
         dates = [d for d in self.clearances if on_or_before is None or d <= on_or_before]
         return dates[-1] if dates else None

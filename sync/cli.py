@@ -246,17 +246,20 @@ def _ingest_line(path: str, result: Any) -> str:
     shown = printable(path)  # a name's escape sequences are shown, never acted on
     if result.state == "ingested":
         act = result.activity
-        return (
+        line = (
             f"ingested {shown}: activity {result.activity_id} ({act.sport}, "
             f"{act.start:%Y-%m-%d %H:%M} UTC, {clock(act.timer_s)}, {km(act.distance_m)})"
         )
+        if result.before_birth is not None:
+            line += f"; before the birth ({result.before_birth}): kept, not part of the programme"
+        return line
     if result.state == "duplicate":
         return f"duplicate {shown}: {result.reason}"
     return f"rejected {shown}: {result.reason}"
 
 
 def cmd_activities(app: App, args: argparse.Namespace) -> int:
-    from sync.service import list_activities
+    from sync.service import list_activities, programme_start
 
     rows = list_activities(app)
     if args.json:
@@ -285,14 +288,25 @@ def cmd_activities(app: App, args: argparse.Namespace) -> int:
         )
         return EXIT_OK
     tz = app.settings.tz()
+    born = programme_start(app)
     print(
         f"{'id':>4}  {'start (local)':16}  {'sport':8}  {'time':>8}  {'distance':>9}  "
         f"{'source':6}  file"
     )
+    old = 0
     for a in rows:
+        local = a.start.astimezone(tz)
+        before = born is not None and local.date() < born
+        old += before
         print(
-            f"{a.id:>4}  {a.start.astimezone(tz):%Y-%m-%d %H:%M}  {a.sport:8}  "
+            f"{a.id:>4}  {local:%Y-%m-%d %H:%M}  {a.sport:8}  "
             f"{clock(a.timer_s):>8}  {km(a.distance_m):>9}  {a.source:6}  {printable(a.file_name)}"
+            + ("  (before the birth)" if before else "")
+        )
+    if old:
+        print(
+            f"{old} run{'s' if old != 1 else ''} from before the birth ({born}): kept, "
+            "not part of the programme (not matched, not in the plan or the report)"
         )
     return EXIT_OK
 

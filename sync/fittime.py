@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
-from typing import Any
+from typing import Any, TypeGuard
 
 RELATIVE_LIMIT = 0x10000000
 # fitparse turns every local_date_time into a datetime, relative ones too: those fall
@@ -20,7 +20,7 @@ _LOCAL_RELATIVE_BEFORE = datetime(1989, 12, 31) + timedelta(seconds=RELATIVE_LIM
 RELATIVE_WORDS = "the watch recorded its times as seconds since it was switched on (no clock set)"
 
 
-def is_relative(value: Any) -> bool:
+def is_relative(value: Any) -> TypeGuard[int]:
     """A date_time that fitparse left as a number: seconds since power-on."""
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < RELATIVE_LIMIT
 

@@ -41,6 +41,7 @@ class Inputs:
 def gather(app: App, uow: UnitOfWork) -> Inputs:
     """Everything a decision needs, in a handful of queries."""
     tz = app.settings.tz()
+    profile = uow.repo.profile()
     run_s = uow.repo.run_seconds_by_activity()
     matches = uow.repo.match_summaries()
     given = sorted(uow.repo.decisions(), key=lambda d: (d.on, d.id))
@@ -48,6 +49,8 @@ def gather(app: App, uow: UnitOfWork) -> Inputs:
     sessions = []
     for act in uow.repo.activities():
         day = act.start.astimezone(tz).date()
+        if profile is not None and profile.before_birth(day):
+            continue  # her watch's history: kept, not part of the programme
         summary = matches.get(act.id)
         spec = summary.plan_spec if summary else None
         if spec is not None and spec not in longest:
@@ -65,10 +68,14 @@ def gather(app: App, uow: UnitOfWork) -> Inputs:
             )
         )
     return Inputs(
-        uow.repo.profile(),
+        profile,
         readiness(uow.repo.readiness_logs()),
         sessions,
-        [a.assessment for a in assessed(uow, app.rules.symptoms)],
+        [
+            a.assessment
+            for a in assessed(uow, app.rules.symptoms)
+            if profile is None or not profile.before_birth(a.assessment.on)
+        ],
     )
 
 

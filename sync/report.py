@@ -54,6 +54,12 @@ def build(app: App) -> str:
             if e.entry.activity_id is not None and e.entry.leak_point is not None
         }
         decisions = uow.repo.decisions()
+        profile = inputs.profile
+        old = sum(
+            1
+            for a in uow.repo.activities()
+            if profile is not None and profile.before_birth(a.start.astimezone(tz).date())
+        )
     rows = [
         SessionRow(
             s.day,
@@ -78,6 +84,7 @@ def build(app: App) -> str:
         _head(),
         "<h1>Back to running</h1>",
         f"<p class=muted>{len(rows)} sessions · made {datetime.now(tz):%Y-%m-%d %H:%M}</p>",
+        _old_runs(old, inputs.profile.birth_date if inputs.profile else None),
         _next_workout(latest),
         "<h2>Running per week</h2>",
         bar_chart(
@@ -139,6 +146,16 @@ def _head() -> str:
         "ul{padding-left:1.2em}li{margin:.3em 0}.decision{margin:.8em 0}"
         "code{white-space:normal;word-break:break-word}"
         "</style></head><body><main>"
+    )
+
+
+def _old_runs(count: int, born: date | None) -> str:
+    if not count or born is None:
+        return ""
+    runs = f"{count} run{'s' if count != 1 else ''}"
+    return (
+        f"<p class=muted>{runs} from before the birth ({born:%d %b %Y}) are kept but not "
+        "shown: they are not part of the programme.</p>"
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,8 @@ class IngestResult:
     activity_id: int | None = None
     reason: str | None = None
     activity: Activity | None = None
+    # The birth date, when the run is from before it: stored, but not part of the programme.
+    before_birth: date | None = None
 
     @property
     def ok(self) -> bool:
@@ -65,7 +67,7 @@ def ingest_bytes(
         logs.event("rejected", file=shown, source=source, reason=exc.reason)
         return IngestResult(shown, "rejected", reason=exc.reason)
 
-    session = _match_at_ingest(app, act, file_name)
+    session, before_birth = _match_at_ingest(app, act, file_name)
     try:
         with app.uow() as uow:
             same_run = uow.repo.activity_id_by_device(act.device_serial, act.time_created)
@@ -100,6 +102,15 @@ def ingest_bytes(
                 act.device_serial, act.time_created
             )
             return _duplicate(app, uow, winner, shown, source, sha)
+    if before_birth is not None:
+        # Her watch's history: kept, said once, and nothing to decide from it.
+        logs.event(
+            "ingested", file=shown, source=source, activity=new_id, start=iso(act.start),
+            sport=act.sport, programme="before-birth",
+        )  # fmt: skip
+        return IngestResult(
+            shown, "ingested", activity_id=new_id, activity=act, before_birth=before_birth
+        )
     logs.event(
         "ingested",
         file=shown,
@@ -114,19 +125,25 @@ def ingest_bytes(
     return IngestResult(shown, "ingested", activity_id=new_id, activity=act)
 
 
-def _match_at_ingest(app: App, act: Activity, file_name: str) -> Match:
-    """The run matched against the workout in the file, else the one prescribed that day.
+def _match_at_ingest(app: App, act: Activity, file_name: str) -> tuple[Match, date | None]:
+    """The run matched against the workout in the file, else the one prescribed that day,
+    and the birth date when the run is from before it (then nothing was prescribed: only
+    a workout recorded in the file is matched).
 
     A recorded workout too big to expand is ignored (the run is still stored), and the
     log says why."""
     from sync.planning import prescribed_plan
 
+    day = act.start.astimezone(app.settings.tz()).date()
     with app.uow() as uow:
-        prescribed = prescribed_plan(uow, act.start.astimezone(app.settings.tz()).date())
+        profile = uow.repo.profile()
+        before_birth = profile is not None and profile.before_birth(day)
+        prescribed = None if before_birth else prescribed_plan(uow, day)
     choice = choose_plan(act, None, prescribed, app.settings.plan_limits)
     if choice.ignored:
         logs.event("workout-ignored", file=file_name, reason=choice.ignored)
-    return analyze_activity(act, choice.plan, app.settings)
+    birth = profile.birth_date if before_birth and profile is not None else None
+    return analyze_activity(act, choice.plan, app.settings), birth
 
 
 def _duplicate(
@@ -185,6 +202,13 @@ def ingest_file(app: App, path: Path, *, source: str, display: str | None = None
 def list_activities(app: App) -> list[StoredActivity]:
     with app.uow() as uow:
         return uow.repo.activities()
+
+
+def programme_start(app: App) -> date | None:
+    """The day her programme starts (the birth): runs before it are her watch's history."""
+    with app.uow() as uow:
+        profile = uow.repo.profile()
+    return profile.birth_date if profile is not None else None
 
 
 @dataclass(frozen=True)
@@ -309,7 +333,7 @@ def rebuild(app: App) -> RebuildReport:
                     source_id=origin.source_id,
                 )
                 created += 1
-            session = _match_at_ingest(app, act, path.name)
+            session, _ = _match_at_ingest(app, act, path.name)
             uow.repo.save_session(activity_id, act.pauses, session, app.clock())
             uow.commit()
     logs.event("rebuilt", created=created, refreshed=refreshed, problems=len(problems))

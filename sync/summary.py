@@ -52,10 +52,14 @@ def _n(count: int, one: str, many: str | None = None) -> str:
 def summary_text(report: PassReport, next_session: StoredDecision | None) -> str:
     """The pass in one sentence. Pure."""
     counts = report.counts()
+    old = sum(1 for r in report.files if r.state == "ingested" and r.before_birth is not None)
+    stored = f"{_n(counts['ingested'], 'run')} stored"
+    if old:
+        stored += f" ({old} from before the birth)"
     parts = [
         text
         for n, text in [
-            (counts["ingested"], f"{_n(counts['ingested'], 'run')} stored"),
+            (counts["ingested"], stored),
             (counts["duplicate"], f"{_n(counts['duplicate'], 'run')} already stored"),
             (counts["imported"], f"{_n(counts['imported'], 'symptom file')} imported"),
             (counts["rejected"], f"{counts['rejected']} refused"),
