@@ -29,6 +29,16 @@ class FitFileError(RunbackError):
         super().__init__(f"{path}: {reason}" if path else reason)
 
 
+class PushFailed(Exception):
+    """A push that did not happen, and why. `attempted` is False when the target was not
+    even tried (Garmin backing off, or needing a login)."""
+
+    def __init__(self, reason: str, *, attempted: bool = True) -> None:
+        self.reason = reason
+        self.attempted = attempted
+        super().__init__(reason)
+
+
 class StoreError(RunbackError):
     """The database is unreachable or not in a state runback can use."""
 

@@ -10,10 +10,14 @@ Workout JSON is built here by hand (../shared/reference/garmin-workout-formats.m
 time end conditions in seconds, repeats as RepeatGroupDTO with numberOfIterations and
 end condition {7, iterations}, one stepOrder counter over the whole tree, no target; the
 IDs are written explicitly because 0.3.2's typed constants for some of them are wrong.
+A walk goes as a walking workout: sport type 12, which two projects found by uploading
+each id and reading back the key Connect gave it (Taxuspt/garmin_mcp #91, #94); the read
+back compares the sport too, so a wrong id is caught rather than stored.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Callable
@@ -44,6 +48,15 @@ class Unavailable(GarminError):
     """5xx, a timeout or no network: try again later."""
 
 
+class NotFound(GarminError):
+    """Connect has no such thing (404): deleted meanwhile, by her or by an earlier try."""
+
+
+class StoredOtherwise(GarminError):
+    """Connect kept something other than the workout sent (a step it rewrote, a sport it
+    changed): the upload must not stay in her library."""
+
+
 @dataclass(frozen=True)
 class RemoteActivity:
     activity_id: str
@@ -59,28 +72,56 @@ class CalendarEntry:
     title: str
 
 
+@dataclass(frozen=True)
+class LibraryEntry:
+    """A workout in her Connect library (hers or runback's)."""
+
+    workout_id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class StoredWorkout:
+    """A workout as Connect keeps it, read back: what the watch will get."""
+
+    name: str
+    sport: str  # running | walking | ...
+    steps: tuple[Item, ...]
+
+
 class Gateway(Protocol):
     def activities(self, since: date, until: date) -> list[RemoteActivity]: ...
     def original(self, activity_id: str) -> bytes: ...
+    def library(self) -> list[LibraryEntry]: ...
     def find_workout(self, name: str) -> int | None: ...
-    def upload_workout(self, workout: Workout, name: str) -> int: ...
-    def workout_steps(self, workout_id: int) -> tuple[Item, ...]: ...
+    def upload_workout(self, workout: Workout, name: str, description: str = "") -> int: ...
+    def stored_workout(self, workout_id: int) -> StoredWorkout: ...
     def schedule(self, workout_id: int, day: date) -> int | None: ...
     def calendar(self, day: date) -> list[CalendarEntry]: ...
     def unschedule(self, schedule_id: int) -> None: ...
     def delete_workout(self, workout_id: int) -> None: ...
 
 
+LIBRARY_PAGE = 100  # workouts per page of her library
+MAX_LIBRARY_PAGES = 200  # 20,000 workouts: past that, a server ignoring `start` is looping
+
+
 # --- workout JSON ------------------------------------------------------------------------------
 
 _STEP_TYPES = {"warmup": (1, "warmup"), "cooldown": (2, "cooldown"), "active": (3, "interval"),
                "recovery": (4, "recovery")}  # fmt: skip
-_RUNNING = {"sportTypeId": 1, "sportTypeKey": "running"}
+SPORTS = {"running": 1, "walking": 12}
 _NO_TARGET = {"workoutTargetTypeId": 1, "workoutTargetTypeKey": "no.target"}
+DESCRIPTION_CHARS = 512  # the partner API documents 1024 for a workout, 512 for a step
 
 
-def workout_json(workout: Workout, name: str) -> dict[str, Any]:
-    """Garmin Connect's workout JSON for a runback workout."""
+def workout_json(workout: Workout, name: str, description: str = "") -> dict[str, Any]:
+    """Garmin Connect's workout JSON for a runback workout: a walk as a walking workout,
+    whose main steps are walks ("interval" is the sport's own effort: Walk)."""
+    from sync.workout_names import sport_of
+
+    sport_key = sport_of(workout.steps)
+    sport = {"sportTypeId": SPORTS[sport_key], "sportTypeKey": sport_key}
     order = iter(range(1, 10_000))
     groups = iter(range(1, 10_000))
 
@@ -119,22 +160,31 @@ def workout_json(workout: Workout, name: str) -> dict[str, Any]:
         return out
 
     total = sum(s.duration_s for s in flatten(workout.steps))
-    return {
+    body: dict[str, Any] = {
         "workoutName": name,
-        "sportType": dict(_RUNNING),
+        "sportType": dict(sport),
         "estimatedDurationInSecs": total,
         "workoutSegments": [
             {
                 "segmentOrder": 1,
-                "sportType": dict(_RUNNING),
+                "sportType": dict(sport),
                 "workoutSteps": steps(workout.steps, None),
             }
         ],
     }
+    if description:
+        body["description"] = description[:DESCRIPTION_CHARS]
+    return body
 
 
-def steps_from_json(body: dict[str, Any]) -> tuple[Item, ...]:
-    """The step tree of a workout as Garmin stores it (to check what it kept)."""
+_CONDITIONS = {1: "the lap button", 3: "a distance", 7: "iterations"}
+
+
+def stored_from_json(body: dict[str, Any]) -> StoredWorkout:
+    """A workout as Garmin stores it, to check what it kept. What runback would not have
+    sent (a step that ends on the lap button, a repeat without its count) raises
+    StoredOtherwise saying what."""
+    sport = str((body.get("sportType") or {}).get("sportTypeKey") or "unknown")
 
     def convert(raw: list[dict[str, Any]]) -> tuple[Item, ...]:
         out: list[Item] = []
@@ -142,22 +192,32 @@ def steps_from_json(body: dict[str, Any]) -> tuple[Item, ...]:
             if step.get("type") == "RepeatGroupDTO":
                 count = step.get("numberOfIterations")
                 if not isinstance(count, int) or count < 1:
-                    raise GarminError(f"repeat group without numberOfIterations: {count!r}")
+                    raise StoredOtherwise(f"a repeat without its number of passes ({count!r})")
                 out.append(Repeat(count, convert(step.get("workoutSteps") or [])))
                 continue
             condition = (step.get("endCondition") or {}).get("conditionTypeId")
             if condition != 2:
-                raise GarminError(f"a step ends on condition {condition!r}, not time")
-            kind = "run" if (step.get("stepType") or {}).get("stepTypeId") == 3 else "walk"
-            if (step.get("description") or "").lower() in ("run", "walk"):
-                kind = step["description"].lower()
+                ends = (
+                    _CONDITIONS.get(condition, f"condition {condition!r}")
+                    if isinstance(condition, int)
+                    else f"condition {condition!r}"
+                )
+                raise StoredOtherwise(f"a step ends on {ends}, not after a time")
+            effort = "walk" if sport == "walking" else "run"
+            kind = effort if (step.get("stepType") or {}).get("stepTypeId") == 3 else "walk"
+            if str(step.get("description") or "").lower() in ("run", "walk"):
+                kind = str(step["description"]).lower()
             out.append(Step(kind, round(float(step.get("endConditionValue") or 0))))
         return tuple(out)
 
     segments = body.get("workoutSegments") or []
     if not segments:
-        raise GarminError("the workout has no segments")
-    return convert(segments[0].get("workoutSteps") or [])
+        raise StoredOtherwise("the workout has no steps")
+    try:
+        steps = convert(segments[0].get("workoutSteps") or [])
+    except (ValueError, TypeError) as exc:  # a value object refused what came back
+        raise StoredOtherwise(f"its steps do not read as a workout ({exc})") from None
+    return StoredWorkout(str(body.get("workoutName") or ""), sport, steps)
 
 
 # --- the real thing -----------------------------------------------------------------------
@@ -200,6 +260,8 @@ def classify(exc: Exception, retry_after_s: float | None = None) -> GarminError:
         return LoginNeeded(f"Garmin Connect refused the saved login ({text})")
     if status is not None and status >= 500:
         return Unavailable(f"Garmin Connect is failing ({text})")
+    if status == 404:
+        return NotFound(f"Garmin Connect has no such item ({text})")
     if isinstance(exc, (requests.Timeout, requests.ConnectionError, TimeoutError, OSError)):
         return Unavailable(f"cannot reach Garmin Connect ({type(exc).__name__})")
     if text.startswith("Connection error"):  # garminconnect's wrapper for network failures
@@ -318,22 +380,40 @@ class ConnectGateway:
         )
         return bytes(data)
 
-    def find_workout(self, name: str) -> int | None:
-        rows = self._call(self.api.get_workouts, 0, 100)
-        for row in rows or []:
-            if row.get("workoutName") == name and isinstance(row.get("workoutId"), int):
-                return int(row["workoutId"])
-        return None
+    def library(self) -> list[LibraryEntry]:
+        """Every workout in her library, page by page (Connect answers 100 at a time)."""
+        out: list[LibraryEntry] = []
+        seen: set[int] = set()
+        for page in range(MAX_LIBRARY_PAGES):
+            rows = self._call(self.api.get_workouts, page * LIBRARY_PAGE, LIBRARY_PAGE) or []
+            fresh = [
+                LibraryEntry(int(r["workoutId"]), str(r.get("workoutName") or ""))
+                for r in rows
+                if isinstance(r, dict)
+                and isinstance(r.get("workoutId"), int)
+                and r["workoutId"] not in seen
+            ]
+            out += fresh
+            seen.update(e.workout_id for e in fresh)
+            if len(rows) < LIBRARY_PAGE or not fresh:  # the last page, or the same again
+                break
+        return out
 
-    def upload_workout(self, workout: Workout, name: str) -> int:
-        body = self._call(self.api.upload_workout, workout_json(workout, name))
+    def find_workout(self, name: str) -> int | None:
+        return next((e.workout_id for e in self.library() if e.name == name), None)
+
+    def upload_workout(self, workout: Workout, name: str, description: str = "") -> int:
+        body = self._call(self.api.upload_workout, workout_json(workout, name, description))
         workout_id = body.get("workoutId") if isinstance(body, dict) else None
         if not isinstance(workout_id, int):
             raise GarminError("Garmin Connect did not return a workoutId for the upload")
         return workout_id
 
-    def workout_steps(self, workout_id: int) -> tuple[Item, ...]:
-        return steps_from_json(self._call(self.api.get_workout_by_id, workout_id))
+    def stored_workout(self, workout_id: int) -> StoredWorkout:
+        body = self._call(self.api.get_workout_by_id, workout_id)
+        if not isinstance(body, dict):
+            raise StoredOtherwise("Connect answered the read back with no workout")
+        return stored_from_json(body)
 
     def schedule(self, workout_id: int, day: date) -> int | None:
         body = self._call(self.api.schedule_workout, workout_id, day.isoformat())
@@ -357,10 +437,14 @@ class ConnectGateway:
         return out
 
     def unschedule(self, schedule_id: int) -> None:
-        self._call(self.api.unschedule_workout, schedule_id)
+        """Take a calendar entry off; one that is gone already is fine."""
+        with contextlib.suppress(NotFound):
+            self._call(self.api.unschedule_workout, schedule_id)
 
     def delete_workout(self, workout_id: int) -> None:
-        self._call(self.api.delete_workout, workout_id)
+        """Delete a workout; one that is gone already (she deleted it) is fine."""
+        with contextlib.suppress(NotFound):
+            self._call(self.api.delete_workout, workout_id)
 
 
 def retry_after_seconds(value: str | None) -> float | None:

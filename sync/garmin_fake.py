@@ -11,13 +11,24 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from rules.workout import Item, Workout
-from sync.garmin import CalendarEntry, GarminError, RemoteActivity
+from sync.garmin import (
+    CalendarEntry,
+    GarminError,
+    LibraryEntry,
+    RemoteActivity,
+    StoredOtherwise,
+    StoredWorkout,
+)
+from sync.workout_names import sport_of
 
 
 @dataclass
 class FakeGateway:
     activities_by_id: dict[str, tuple[RemoteActivity, bytes]] = field(default_factory=dict)
     workouts: dict[int, tuple[str, tuple[Item, ...]]] = field(default_factory=dict)
+    descriptions: dict[int, str] = field(default_factory=dict)
+    # What Connect would say when it kept something else than was sent (None: it keeps it).
+    stores_otherwise: str | None = None
     scheduled: dict[int, CalendarEntry] = field(default_factory=dict)
     # Exceptions to raise, in order, before the next calls (any method).
     faults: deque[Exception] = field(default_factory=deque)
@@ -54,25 +65,35 @@ class FakeGateway:
             raise GarminError(f"Garmin Connect: API Error 404 - activity {activity_id}")
         return self.activities_by_id[activity_id][1]
 
+    def library(self) -> list[LibraryEntry]:
+        self._enter("library")
+        return [LibraryEntry(i, name) for i, (name, _) in sorted(self.workouts.items())]
+
     def find_workout(self, name: str) -> int | None:
         self._enter("find_workout")
         return next((i for i, (n, _) in self.workouts.items() if n == name), None)
 
-    def upload_workout(self, workout: Workout, name: str) -> int:
+    def upload_workout(self, workout: Workout, name: str, description: str = "") -> int:
         self._enter("upload_workout")
         workout_id = self._new_id()
         self.workouts[workout_id] = (name, workout.steps)
+        self.descriptions[workout_id] = description
         self._leave("upload_workout")
         return workout_id
 
-    def workout_steps(self, workout_id: int) -> tuple[Item, ...]:
-        self._enter("workout_steps")
+    def stored_workout(self, workout_id: int) -> StoredWorkout:
+        self._enter("stored_workout")
         if workout_id not in self.workouts:
             raise GarminError(f"Garmin Connect: API Error 404 - workout {workout_id}")
-        return self.workouts[workout_id][1]
+        if self.stores_otherwise:
+            raise StoredOtherwise(self.stores_otherwise)
+        name, steps = self.workouts[workout_id]
+        return StoredWorkout(name, sport_of(steps), steps)
 
     def schedule(self, workout_id: int, day: date) -> int | None:
         self._enter("schedule")
+        if workout_id not in self.workouts:
+            raise GarminError(f"Garmin Connect: API Error 404 - workout {workout_id}")
         schedule_id = self._new_id()
         name = self.workouts[workout_id][0]
         self.scheduled[schedule_id] = CalendarEntry(schedule_id, workout_id, day, name)

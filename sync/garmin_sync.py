@@ -20,12 +20,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from rules.workout import Workout, format_spec
 from sync import logs
 from sync.bootstrap import App
 from sync.formatting import iso
 from sync.garmin import GarminError, Gateway, LoginNeeded, RateLimited, Unavailable
-from sync.store.decisions import StoredDecision
 
 MAX_BACKOFF_S = 6 * 3600
 FIRST_BACKOFF_S = 60
@@ -235,92 +233,6 @@ def fit_from_zip(data: bytes) -> bytes:
     if len(content) > MAX_FIT_BYTES:
         raise ZipRefused(f"{member.filename} inflates past {MAX_FIT_BYTES} bytes (zip bomb?)")
     return content
-
-
-# --- push -----------------------------------------------------------------------------
-
-
-def push_workout(app: App, decision: StoredDecision, workout: Workout) -> str:
-    """Put the decision's workout on her calendar for its date, exactly once.
-
-    Steps, each committed: note the intent; replace whatever an older decision put on that
-    date (unschedule, delete); find the workout by its name (a retry after a crash between
-    upload and our commit) or upload it; read it back and compare; schedule it unless the
-    calendar already has it. A retry resumes from the last committed step.
-    """
-    from sync.push import PushFailed
-    from sync.workout_fit import short_name
-
-    waiting = _waiting(app)
-    if waiting:
-        raise PushFailed(waiting, attempted=False)
-    name = f"{short_name(workout, decision.level)} #{decision.id}"
-    now = app.clock
-    try:
-        gw = gateway(app)
-        with app.uow() as uow:
-            mine = uow.repo.calendar_workout_for(decision.id)
-            older = [w for w in uow.repo.calendar_workouts(decision.on)
-                     if w.decision_id != decision.id and w.state != "removed"]  # fmt: skip
-            if mine is None:
-                uow.repo.save_calendar_workout(
-                    decision_id=decision.id, on=decision.on, name=name, state="uploading", at=now()
-                )
-            uow.commit()
-        for old in older:
-            if old.schedule_id is not None:
-                gw.unschedule(old.schedule_id)
-            if old.workout_id is not None:
-                gw.delete_workout(old.workout_id)
-            with app.uow() as uow:
-                uow.repo.save_calendar_workout(
-                    decision_id=old.decision_id, on=old.on, name=old.name, state="removed",
-                    at=now(),
-                )  # fmt: skip
-                uow.commit()
-            logs.event("garmin-replaced", date=old.on.isoformat(), workout=old.workout_id)
-        with app.uow() as uow:
-            mine = uow.repo.calendar_workout_for(decision.id)
-        assert mine is not None
-        workout_id = mine.workout_id
-        if workout_id is None:
-            workout_id = gw.find_workout(name) or gw.upload_workout(workout, name)
-            _save(app, decision, name, "uploaded", workout_id, None)
-        kept = gw.workout_steps(workout_id)
-        if format_spec(kept) != workout.spec:
-            gw.delete_workout(workout_id)
-            _save(app, decision, name, "uploading", None, None)
-            raise GarminError(
-                f"Garmin Connect stored '{format_spec(kept)}' instead of '{workout.spec}'"
-            )
-        schedule_id = mine.schedule_id
-        if schedule_id is None:
-            on_calendar = [e for e in gw.calendar(decision.on) if e.workout_id == workout_id]
-            if on_calendar:
-                schedule_id = on_calendar[0].schedule_id
-            else:
-                schedule_id = gw.schedule(workout_id, decision.on)
-                if schedule_id is None:  # not in the answer: find it in the calendar
-                    found = [e for e in gw.calendar(decision.on) if e.workout_id == workout_id]
-                    schedule_id = found[0].schedule_id if found else None
-            _save(app, decision, name, "scheduled", workout_id, schedule_id)
-    except GarminError as exc:
-        _fault(app, "push", exc)
-        raise PushFailed(str(exc)) from None
-    _healthy(app)
-    return f"workout {workout_id} scheduled on {decision.on} (schedule {schedule_id})"
-
-
-def _save(
-    app: App, decision: StoredDecision, name: str, state: str,
-    workout_id: int | None, schedule_id: int | None,
-) -> None:  # fmt: skip
-    with app.uow() as uow:
-        uow.repo.save_calendar_workout(
-            decision_id=decision.id, on=decision.on, name=name, state=state, at=app.clock(),
-            workout_id=workout_id, schedule_id=schedule_id,
-        )  # fmt: skip
-        uow.commit()
 
 
 # --- faults ---------------------------------------------------------------------------

@@ -59,6 +59,7 @@ SEVERITY: dict[str, int] = {
     "garmin-login": INFO,
     "garmin-pulled": INFO,
     "garmin-replaced": INFO,
+    "garmin-tidied": INFO,  # runback's workouts she can no longer use, removed
     "garmin-login-needed": WARNING,
     "garmin-backoff": WARNING,
     "garmin-error": WARNING,

@@ -15,10 +15,11 @@ from pathlib import Path
 from rules.workout import Workout, parse
 from sync import logs
 from sync.bootstrap import App
-from sync.errors import BadInput, FolderError
+from sync.errors import BadInput, FolderError, PushFailed
 from sync.rawstore import write_private_atomic
 from sync.store.decisions import PushRecord, StoredDecision
 from sync.workout_fit import workout_file
+from sync.workout_names import Label, label
 
 TARGETS = ("outbox", "watch", "garmin")
 
@@ -76,28 +77,31 @@ def push(
     else:
         targets = [to]
     workout = Workout(f"runback L{decision.level} {decision.on}", decision.on, parse(decision.spec))
+    made = label(workout, decision.id, decision.body.get("reasons", []))
     if app.looking_back:  # a replay of a past day writes files here, never to her watch or Garmin
         return [
-            _push_one(app, decision, workout, target, dry_run)
+            _push_one(app, decision, workout, made, target, dry_run)
             if target == "outbox"
             else PushResult(target, "skipped", f"--today {app.today()} is in the past: outbox only")
             for target in targets
         ]
-    return [_push_one(app, decision, workout, target, dry_run) for target in targets]
+    return [_push_one(app, decision, workout, made, target, dry_run) for target in targets]
 
 
 def _push_one(
-    app: App, decision: StoredDecision, workout: Workout, target: str, dry_run: bool
+    app: App, decision: StoredDecision, workout: Workout, made: Label, target: str, dry_run: bool
 ) -> PushResult:
     with app.uow() as uow:
         done = uow.repo.push_of(decision.id, target)
     if done is not None and done.state == "done":
         return PushResult(target, "already", done.detail or "")
     if dry_run:
-        return PushResult(target, "would-push", f"{decision.on} {decision.spec}")
+        return PushResult(
+            target, "would-push", f"{decision.on} '{made.watch_name}' {decision.spec}"
+        )
     attempted = True
     try:
-        detail = _deliver(app, decision, workout, target)
+        detail = _deliver(app, decision, workout, made, target)
         state = "done"
     except PushFailed as exc:
         detail, state, attempted = exc.reason, "failed", exc.attempted
@@ -110,7 +114,7 @@ def _push_one(
     if state == "done":
         logs.event(
             "pushed", target=target, date=decision.on.isoformat(), phase=decision.phase,
-            level=decision.level,
+            level=decision.level, workout=made.watch_name, spec=decision.spec,
         )  # fmt: skip
         return PushResult(target, "pushed", detail)
     if says_something_new(done, detail, attempted):
@@ -128,18 +132,8 @@ def says_something_new(before: PushRecord | None, detail: str, attempted: bool) 
     return attempted and before.detail != detail
 
 
-class PushFailed(Exception):
-    """A push that did not happen, and why. `attempted` is False when the target was not
-    even tried (Garmin backing off, or needing a login)."""
-
-    def __init__(self, reason: str, *, attempted: bool = True) -> None:
-        self.reason = reason
-        self.attempted = attempted
-        super().__init__(reason)
-
-
-def _deliver(app: App, decision: StoredDecision, workout: Workout, target: str) -> str:
-    data = workout_file(workout, decision.level, app.clock())
+def _deliver(app: App, decision: StoredDecision, workout: Workout, made: Label, target: str) -> str:
+    data = workout_file(workout, made, app.clock())
     if target == "outbox":
         path = app.settings.outbox / file_name(decision)
         try:
@@ -153,9 +147,9 @@ def _deliver(app: App, decision: StoredDecision, workout: Workout, target: str) 
         return str(_to_watch(app.settings.watch_dir, file_name(decision), data))
     if not garmin_configured(app):
         raise PushFailed("not connected to Garmin Connect: run 'runback garmin login' first")
-    from sync.garmin_sync import push_workout
+    from sync.garmin_push import push_workout
 
-    return push_workout(app, decision, workout)
+    return push_workout(app, decision, workout, made)
 
 
 def _to_watch(watch_dir: Path | None, name: str, data: bytes) -> Path:

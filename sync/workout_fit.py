@@ -2,8 +2,9 @@
 write). The only module that touches garmin_fit_sdk.
 
 Layout (../shared/reference/garmin-workout-formats.md, section 3): file_id(type workout,
-a non-zero serial unique per workout), workout (sport running, a short name with level
-and date, num_valid_steps = every workout_step message), then the steps depth first,
+a non-zero serial for the workout's date), workout (sport running, or walking for a walk,
+the name she reads on the watch, the reason as its description, num_valid_steps = every
+workout_step message), then the steps depth first,
 each with its message_index; time in milliseconds in `duration_value`; no target; a
 repeat step after its children with `duration_value` = the index of the first child and
 `target_value` = the number of passes. Only main field names with raw values: the
@@ -17,19 +18,16 @@ from datetime import datetime
 from typing import Any
 
 from rules.workout import Item, Repeat, Step, Workout
+from sync.workout_names import Label
 
 STEP_NAMES = {"run": "Run", "walk": "Walk"}
 
 
-def short_name(workout: Workout, level: int) -> str:
-    """'RB L4 11-20': short enough for any watch's list (some show 15 characters)."""
-    return f"RB L{level} {workout.on:%m-%d}"
-
-
-def serial_for(workout: Workout, level: int) -> int:
-    """A non-zero 32-bit serial that differs for every distinct workout and date."""
-    key = f"{workout.on.isoformat()}|{level}|{workout.spec}".encode()
-    return zlib.crc32(key) or 1
+def serial_for(workout: Workout) -> int:
+    """A non-zero 32-bit serial for the workout's date. A device tells workout files apart
+    by file_id (type, manufacturer, product, serial): a new decision for the same date is
+    the same file to it, and replaces the one it had instead of standing beside it."""
+    return zlib.crc32(f"runback|{workout.on.isoformat()}".encode()) or 1
 
 
 def step_messages(items: tuple[Item, ...]) -> list[dict[str, Any]]:
@@ -68,8 +66,9 @@ def step_messages(items: tuple[Item, ...]) -> list[dict[str, Any]]:
     return out
 
 
-def workout_file(workout: Workout, level: int, created: datetime) -> bytes:
-    """The FIT workout file for `workout` (UTC-aware `created`)."""
+def workout_file(workout: Workout, label: Label, created: datetime) -> bytes:
+    """The FIT workout file for `workout` (UTC-aware `created`), named and described by
+    `label`."""
     from garmin_fit_sdk import Encoder, Profile
 
     mesg = Profile["mesg_num"]
@@ -81,20 +80,20 @@ def workout_file(workout: Workout, level: int, created: datetime) -> bytes:
             "type": "workout",
             "manufacturer": "development",
             "product": 0,
-            "serial_number": serial_for(workout, level),
+            "serial_number": serial_for(workout),
             "time_created": created,
         },
     )
-    enc.on_mesg(
-        mesg["WORKOUT"],
-        {
-            "wkt_name": short_name(workout, level),
-            "sport": "running",
-            "sub_sport": "generic",
-            "capabilities": 32,
-            "num_valid_steps": len(steps),
-        },
-    )
+    header: dict[str, Any] = {
+        "wkt_name": label.watch_name,
+        "sport": label.sport,
+        "sub_sport": "generic",
+        "capabilities": 32,
+        "num_valid_steps": len(steps),
+    }
+    if label.description:
+        header["wkt_description"] = label.description
+    enc.on_mesg(mesg["WORKOUT"], header)
     for step in steps:
         enc.on_mesg(mesg["WORKOUT_STEP"], step)
     return bytes(enc.close())

@@ -93,6 +93,14 @@ class GarminQueries:
         )
         return [_calendar(row) for row in rows]
 
+    def garmin_workouts(self) -> list[CalendarWorkout]:
+        """Every workout runback put in her Connect library, oldest first."""
+        w = s.garmin_workout.c
+        rows = self.conn.execute(
+            select(s.garmin_workout).where(w.athlete_id == self.athlete_id).order_by(w.id)
+        )
+        return [_calendar(row) for row in rows]
+
     def calendar_workout_for(self, decision_id: int) -> CalendarWorkout | None:
         w = s.garmin_workout.c
         row = self.conn.execute(

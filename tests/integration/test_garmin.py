@@ -5,7 +5,6 @@ the network is blocked for every test here."""
 from __future__ import annotations
 
 import io
-import socket
 import stat
 import zipfile
 from collections.abc import Callable, Iterator
@@ -14,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import responses
 
 from rules.workout import Workout, parse
 from sync import garmin_sync
@@ -31,7 +29,13 @@ from sync.garmin_fake import FakeGateway
 from sync.journal import log_readiness, set_profile
 from sync.push import push
 from sync.service import ingest_bytes, status
-from tests.support.connect_server import ConnectServer, Fault, RefreshSeam, write_tokens
+from tests.support.connect_server import (
+    ConnectServer,
+    Fault,
+    block_network,
+    serve,
+    write_tokens,
+)
 from tests.support.fitbuilder import simple_run
 
 TODAY = date(2026, 11, 10)
@@ -40,30 +44,12 @@ SPEC = "walk 5m, 5x(run 30s, walk 4m30s), walk 5m"
 
 @pytest.fixture(autouse=True)
 def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Only local sockets (PostgreSQL on 127.0.0.1) may connect."""
-    real = socket.socket.connect
-
-    def guarded(self: socket.socket, address: Any) -> Any:
-        host = address[0] if isinstance(address, tuple) else str(address)
-        if host not in ("127.0.0.1", "::1", "localhost") and not str(host).startswith("/"):
-            raise OSError(f"network blocked in tests: {address}")
-        return real(self, address)
-
-    monkeypatch.setattr(socket.socket, "connect", guarded)
+    block_network(monkeypatch)
 
 
 @pytest.fixture
 def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[ConnectServer]:
-    import garminconnect.client as gc_client
-
-    seam = RefreshSeam()
-    monkeypatch.setattr(gc_client, "cffi_requests", seam)
-    monkeypatch.setattr(gc_client, "HAS_CFFI", True)
-    fake = ConnectServer()
-    fake.refresh = seam  # type: ignore[attr-defined]
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        fake.install(mock)
-        yield fake
+    yield from serve(monkeypatch)
 
 
 def zipped(fit: bytes, name: str = "123_ACTIVITY.fit") -> bytes:
@@ -118,7 +104,9 @@ def test_a_workout_uploads_reads_back_schedules_and_goes(
     assert gw.find_workout("RB L3 11-10 #1") == workout_id
     from rules.workout import format_spec
 
-    assert format_spec(gw.workout_steps(workout_id)) == SPEC
+    kept = gw.stored_workout(workout_id)
+    assert format_spec(kept.steps) == SPEC
+    assert kept.sport == "running"
     schedule_id = gw.schedule(workout_id, TODAY)
     assert [(e.schedule_id, e.workout_id) for e in gw.calendar(TODAY)] == [
         (schedule_id, workout_id)
@@ -142,7 +130,7 @@ def connect(tmp_path: Path) -> ConnectGateway:
 def test_the_workout_json_is_what_the_reference_says(server: ConnectServer, tmp_path: Path) -> None:
     gw = connect(tmp_path)
     workout_id = gw.upload_workout(Workout("w", TODAY, parse(SPEC)), "RB")
-    sent = server.workouts[workout_id]
+    sent = server.received[workout_id]
     steps = sent["workoutSegments"][0]["workoutSteps"]
     assert [s["stepOrder"] for s in steps] == [1, 2, 5]
     group = steps[1]
@@ -215,11 +203,15 @@ def test_without_saved_tokens_there_is_no_password_login(tmp_path: Path) -> None
 # --- pull and push ----------------------------------------------------------------------------
 
 
-@pytest.fixture
-def app(make_app: Callable[..., App]) -> App:
+def garmin_app(make_app: Callable[..., App]) -> App:
     made = make_app(today=TODAY, timezone="UTC")
     made.clock = lambda: datetime.combine(TODAY, time(9), UTC)  # TODAY is today, not a replay
     return made
+
+
+@pytest.fixture
+def app(make_app: Callable[..., App]) -> App:
+    return garmin_app(make_app)
 
 
 def with_fake(app: App) -> FakeGateway:
