@@ -50,6 +50,9 @@ SEVERITY: dict[str, int] = {
     "decided": INFO,
     "pushed": INFO,
     "push-failed": WARNING,
+    # her watch, plugged in (the USB round trip)
+    "watch": INFO,
+    "watch-unreadable": WARNING,  # a file on the watch could not be read: next pass
     # her journal
     "profile-updated": INFO,
     "readiness-logged": INFO,

@@ -9,6 +9,7 @@ happens, not again on every pass while it lasts (a watch left unplugged).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -165,7 +166,20 @@ def _to_watch(watch_dir: Path | None, name: str, data: bytes) -> Path:
         folder.mkdir(exist_ok=True)
         path = folder / name
         write_private_atomic(path, data)
+        _drop_stale(folder, keep=name)
     except OSError as exc:
         fault = FolderError.from_os(exc, folder, "write to the watch at")
         raise PushFailed(f"{fault} (runback tries again)") from None
     return path
+
+
+_OWN_FILE = re.compile(r"^runback-\d{4}-\d{2}-\d{2}\.fit$")
+
+
+def _drop_stale(folder: Path, keep: str) -> None:
+    """runback's workout files for other days, not yet taken by the watch, go: she gets
+    the one workout she is to do next, never an outdated one beside it. Only runback's
+    own file names are touched."""
+    for entry in folder.iterdir():
+        if entry.name != keep and _OWN_FILE.match(entry.name) and entry.is_file():
+            entry.unlink()

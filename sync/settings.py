@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     # A mounted watch (its root, holding GARMIN/): workouts are also written to
     # GARMIN/NewFiles there. Watches that connect over MTP need an MTP mount first.
     watch_dir: Path | None = None
+    # Runs on the watch older than this are left there (default: the birth date, or the
+    # last 30 days while it is unknown); how often to look whether the watch is mounted.
+    watch_since: date | None = None
+    watch_scan_s: float = Field(default=10.0, ge=1, le=3600)
     # A TOML file overriding config/rules.toml (the ladder, progression, safety, symptoms).
     rules_file: Path | None = None
 

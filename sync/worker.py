@@ -249,9 +249,22 @@ def pull_if_connected(app: App) -> PullReport | None:
     return None
 
 
+def watch_if_mounted(app: App) -> None:
+    """The USB round trip when her watch is plugged in (its own log line)."""
+    from sync.watch import sync_watch
+
+    try:
+        sync_watch(app)
+    except FolderError as exc:
+        folder_fault(exc)
+    except RunbackError as exc:
+        logs.event("watch-unreadable", reason=str(exc))
+
+
 def run_once(app: App, stop: threading.Event | None = None) -> list[IngestResult]:
     """One full pass: the inbox (files still settling get the time they need, once), a
-    Garmin pull when logged in, and the push of the latest decision; one summary line."""
+    Garmin pull when logged in, the watch when mounted, and the push of the latest
+    decision; one summary line."""
     stop = stop or threading.Event()
     release_dead_claims(app)
     report = PassReport()
@@ -263,6 +276,7 @@ def run_once(app: App, stop: threading.Event | None = None) -> list[IngestResult
         results += inbox_pass.run(stop, report)
     if not stop.is_set():
         report.add_pull(pull_if_connected(app))
+        watch_if_mounted(app)
         report.pushes += process(app)
     log_summary(app, report)
     beat(app.settings.home)
@@ -318,6 +332,11 @@ def run_forever(app: App, stop: threading.Event) -> None:
         guarded("garmin-pull", pull_job), "interval", minutes=app.settings.garmin_pull_min,
         id="garmin-pull", next_run_time=now,
     )  # fmt: skip
+    if app.settings.watch_dir is not None:
+        scheduler.add_job(
+            guarded("watch", lambda: watch_if_mounted(app)), "interval",
+            seconds=app.settings.watch_scan_s, id="watch", next_run_time=now,
+        )  # fmt: skip
     observer = _watch(app.settings.inbox, closed, scheduler)
     stopper: list[threading.Thread] = []
 

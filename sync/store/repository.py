@@ -21,6 +21,7 @@ from sync.store.decisions import DecisionQueries, PushQueries
 from sync.store.garmin_state import GarminQueries
 from sync.store.journal import JournalQueries
 from sync.store.matches import MatchQueries
+from sync.store.watch_files import WatchQueries
 from sync.store.work import WorkQueries
 
 
@@ -74,7 +75,13 @@ class Duplicate(Exception):
 
 
 class Repository(
-    MatchQueries, JournalQueries, DecisionQueries, PushQueries, GarminQueries, WorkQueries
+    MatchQueries,
+    JournalQueries,
+    DecisionQueries,
+    PushQueries,
+    GarminQueries,
+    WorkQueries,
+    WatchQueries,
 ):
     def __init__(self, conn: Connection, athlete_id: int) -> None:
         self.conn = conn

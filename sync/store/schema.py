@@ -31,7 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.types import TypeDecorator
 
 # Bump together with a new file in sync/migrations/versions (a test checks they agree).
-SCHEMA_REVISION = "0008"
+SCHEMA_REVISION = "0009"
 
 SOURCES = ("inbox", "file", "garmin")
 INGEST_STATES = ("ingested", "duplicate", "rejected")
@@ -387,4 +387,23 @@ work_item = Table(
     UniqueConstraint("athlete_id", "kind", "key"),
     CheckConstraint("state IN ('pending', 'processing', 'done', 'failed')", name="state"),
     Index("ix_work_item_athlete_state", "athlete_id", "state"),
+)
+
+
+# --- watch files (issue 14): the activity files seen on her mounted watch, so each is read
+# once (taken, a duplicate, refused, or older than the programme) however often it is
+# plugged in; a file whose size or time changed is looked at again.
+
+watch_file = Table(
+    "watch_file",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("athlete_id", Integer, ForeignKey("athlete.id"), nullable=False),
+    Column("name", String(255), nullable=False),  # under GARMIN/Activity
+    Column("size", BigInteger, nullable=False),
+    Column("mtime_ns", BigInteger, nullable=False),
+    Column("state", String(16), nullable=False),  # ingested | duplicate | rejected | older
+    Column("activity_id", Integer),
+    Column("at", UTCDateTime(), nullable=False),
+    UniqueConstraint("athlete_id", "name"),
 )
