@@ -21,6 +21,7 @@ import numpy as np
 from rules.activity import Activity, Lap
 from rules.bouts import RUN, Bout, DetectionThresholds, Track, detect
 from rules.plan import Plan, PlannedStep
+from rules.sessions import clock
 
 # Laps that end because the watch split a long step (auto lap by distance or position),
 # not because the step ended.
@@ -391,7 +392,7 @@ def verdict(result: Match) -> str:
     if result.plan is None or not result.intervals:
         run_s = sum(b.duration_s for b in result.bouts if b.kind == "run")
         walk_s = sum(b.duration_s for b in result.bouts if b.kind == "walk")
-        return f"no plan to match: ran {_clock(run_s)}, walked {_clock(walk_s)}"
+        return f"no plan to match: ran {clock(run_s)}, walked {clock(walk_s)}"
     c = result.compliance
     if c.run_intervals_planned == 0:
         extra = [r for r in result.intervals if r.status == "extra"]
@@ -406,7 +407,7 @@ def verdict(result: Match) -> str:
         number += 1
         if row.status == "short" and row.planned_s:
             parts.append(
-                f"run {number} stopped at {_clock(row.actual_s)} of {_clock(row.planned_s)}"
+                f"run {number} stopped at {clock(row.actual_s)} of {clock(row.planned_s)}"
             )
         elif row.status == "missed":
             parts.append(f"run {number} missed")
@@ -414,9 +415,3 @@ def verdict(result: Match) -> str:
     if extras:
         parts.append("ran through " + ("a walk" if len(extras) == 1 else f"{len(extras)} walks"))
     return "; ".join(parts)
-
-
-def _clock(seconds: int) -> str:
-    minutes, secs = divmod(int(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from rules.sessions import clock
+
 MIN_SESSIONS = 6
 MIN_GROUP = 2
 
@@ -78,27 +80,31 @@ class Patterns:
                 f"{self.sessions} {noun} with a journal entry: too few to say "
                 f"(patterns need at least {MIN_SESSIONS})"
             ]
-        out = [f"{self.sessions} sessions; leaking in {_pct(self.leak_rate)} of them"]
+        out = [f"{_n(self.sessions)}; leaking in {_pct(self.leak_rate)} of them"]
         for factor in self.factors:
-            out.append(f"{factor.name} ({factor.known} sessions recorded it):")
+            out.append(f"{factor.name} ({_n(factor.known)} recorded it):")
             if factor.known < MIN_SESSIONS:
                 out.append("  too few to say")
                 continue
             for g in factor.groups:
                 if g.sessions == 0:
                     continue
+                count = f"{g.sessions:>3} {'session ' if g.sessions == 1 else 'sessions'}"
                 if g.leak_rate is None:
-                    out.append(f"  {g.label:22} {g.sessions:>3} sessions  too few to compare")
+                    out.append(f"  {g.label:22} {count}  too few to compare")
                     continue
                 onset = (
-                    f", leaking from {g.median_onset_s:.0f} s in (median)"
+                    f", leaking from {clock(round(g.median_onset_s))} into the run interval"
+                    " (median)"
                     if g.median_onset_s is not None
                     else ""
                 )
-                out.append(
-                    f"  {g.label:22} {g.sessions:>3} sessions  leaked in {_pct(g.leak_rate)}{onset}"
-                )
+                out.append(f"  {g.label:22} {count}  leaked in {_pct(g.leak_rate)}{onset}")
         return out
+
+
+def _n(count: int) -> str:
+    return f"{count} session{'' if count == 1 else 's'}"
 
 
 def _pct(rate: float | None) -> str:

@@ -55,6 +55,7 @@ def journal_patterns(app: App) -> Patterns:
     tz = app.settings.tz()
     facts = []
     with app.uow() as uow:
+        profile = uow.repo.profile()
         per_run: dict[int, list[SymptomEntry]] = {}
         for e in uow.repo.entries():
             if e.entry.activity_id:
@@ -75,12 +76,16 @@ def journal_patterns(app: App) -> Patterns:
             else:
                 bouts = [b.duration_s for b in uow.repo.bouts(activity_id) if b.kind == "run"]
                 longest = max(bouts) if bouts else None
+            if profile is not None and profile.before_birth(run.start.astimezone(tz).date()):
+                continue  # her watch's history, not the programme
             point = entry.leak_point
+            in_run = point is not None and point.interval_kind == "run"
             facts.append(
                 SessionFacts(
                     hour=run.start.astimezone(tz).hour,
                     leaked=entry.leak != "none",
-                    onset_s=point.into_interval_s if point else None,
+                    # onset into a run interval; a leak placed in a walk has no such time
+                    onset_s=point.into_interval_s if in_run and point else None,
                     fluid_ml=entry.fluid_ml,
                     slept_h=entry.slept_h,
                     run_interval_s=longest,

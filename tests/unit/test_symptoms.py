@@ -229,3 +229,14 @@ def test_patterns_find_more_leaking_in_the_evening_and_after_short_nights() -> N
     text = "\n".join(result.lines())
     assert "fluid intake (0 sessions recorded it):\n  too few to say" in text
     assert "evening (17 on)" in text
+
+
+def test_patterns_write_onsets_as_the_watch_does_and_count_in_words() -> None:
+    facts = [SessionFacts(19, True, 584, None, 8.0, 900) for _ in range(6)]
+    facts.append(SessionFacts(7, False, None, None, 5.0, 900))
+    text = "\n".join(patterns(facts).lines())
+    assert "leaking from 9:44 into the run interval (median)" in text
+    assert " s in (median)" not in text
+    assert "morning (before 12)      1 session   too few to compare" in text
+    assert "1 sessions" not in text
+    assert text.startswith("7 sessions; leaking in 86 % of them")
