@@ -1,29 +1,34 @@
 """`runback report`: one self-contained HTML page of her progress, readable on a phone.
 
 Running minutes and level per week, the longest run interval and the leak onset over
-time, compliance per session, the decisions with their reasons, the next workout. Charts
-are inline SVG drawn here (no scripts, no fonts, no images, no addresses outside the
-file): the page opens from disk and sends nothing anywhere.
+time, run intervals done per week, every decision once with its reasons, the next
+workout. Charts are inline SVG (sync/report_svg.py); the weekly list is plain HTML with
+its dates and counts written out (nothing hides in a tooltip a phone cannot show). No
+scripts, fonts, images or addresses outside the file: it opens from disk and sends
+nothing anywhere. Runs from before the birth are counted, not drawn.
 """
 
 from __future__ import annotations
 
 import html
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from rules.symptoms import SymptomEntry, merged
+from rules.workout import parse
 from sync.bootstrap import App
 from sync.errors import BadInput, RunbackError
-from sync.formatting import clock
 from sync.planning import gather
 from sync.rawstore import write_private_atomic
+from sync.report_svg import COLORS, bar_chart, date_labels, day_label, points_chart
 from sync.store.decisions import StoredDecision
+from sync.workout_names import summary
 
-COLORS = {"run": "#1f77b4", "level": "#ff7f0e", "leak": "#d62728", "done": "#2ca02c",
-          "missed": "#c7c7c7", "grid": "#e5e5e5", "text": "#333333"}  # fmt: skip
-W, H, PAD = 600, 240, 48
+__all__ = ["COLORS", "build", "write"]
+SHOWN_DECISIONS = 40
 
 
 @dataclass(frozen=True)
@@ -34,7 +39,7 @@ class SessionRow:
     longest_run_s: int
     runs_done: int | None
     runs_planned: int | None
-    leak_into_s: int | None
+    leak_into_run_s: int | None  # leaking started this far into a run interval
 
 
 def build(app: App) -> str:
@@ -42,17 +47,18 @@ def build(app: App) -> str:
     tz = app.settings.tz()
     with app.uow() as uow:
         inputs = gather(app, uow)
+        ids = {s.activity_id for s in inputs.sessions}
         longest = {}
         for s in inputs.sessions:
             stored = uow.repo.match_of(s.activity_id)
             runs = [r.actual_s for r in stored.intervals if r.kind == "run"] if stored else []
             bouts = [b.duration_s for b in uow.repo.bouts(s.activity_id) if b.kind == "run"]
             longest[s.activity_id] = max(runs or bouts or [0])
-        leaks = {
-            e.entry.activity_id: e.entry.leak_point.into_interval_s
-            for e in uow.repo.entries()
-            if e.entry.activity_id is not None and e.entry.leak_point is not None
-        }
+        per_run: dict[int, list[SymptomEntry]] = defaultdict(list)
+        for e in uow.repo.entries():
+            run = e.entry.activity_id
+            if run is not None and run in ids:
+                per_run[run].append(e.entry)
         decisions = uow.repo.decisions()
         profile = inputs.profile
         old = sum(
@@ -60,6 +66,7 @@ def build(app: App) -> str:
             for a in uow.repo.activities()
             if profile is not None and profile.before_birth(a.start.astimezone(tz).date())
         )
+    leaks = {run: _onset_in_run(entries) for run, entries in per_run.items()}
     rows = [
         SessionRow(
             s.day,
@@ -74,46 +81,67 @@ def build(app: App) -> str:
     ]
     weeks: dict[date, list[SessionRow]] = defaultdict(list)
     for row in rows:
-        monday = date.fromisocalendar(*row.day.isocalendar()[:2], 1)
-        weeks[monday].append(row)
+        weeks[date.fromisocalendar(*row.day.isocalendar()[:2], 1)].append(row)
     week_keys = sorted(weeks)
     today = app.today()
     in_force = [d for d in decisions if d.made_for <= today]
     latest = max(in_force, key=lambda d: (d.made_for, d.id)) if in_force else None
+    leaked = [r for r in rows if r.leak_into_run_s is not None]
     parts = [
         _head(),
         "<h1>Back to running</h1>",
-        f"<p class=muted>{len(rows)} sessions · made {datetime.now(tz):%Y-%m-%d %H:%M}</p>",
-        _old_runs(old, inputs.profile.birth_date if inputs.profile else None),
+        _overview(rows, datetime.now(tz)),
+        _old_runs(old, profile.birth_date if profile else None),
         _next_workout(latest),
         "<h2>Running per week</h2>",
         bar_chart(
+            week_keys,
             [round(sum(r.run_s for r in weeks[w]) / 60, 1) for w in week_keys],
-            [f"{w:%d %b}" for w in week_keys],
-            COLORS["run"],
-            "min",
             [
                 max((r.level for r in weeks[w] if r.level is not None), default=None)
                 for w in week_keys
             ],
         ),
+        "<p class=muted>Bars: minutes of running in the week (from Monday). "
+        "<span class=lv>L5</span>: her level that week, written where it changed and "
+        "there is room.</p>",
         "<h2>Longest run interval</h2>",
-        points_chart([r.day for r in rows], [r.longest_run_s for r in rows], COLORS["run"], "s"),
-        "<h2>Leak onset (seconds into the run interval)</h2>",
         points_chart(
-            [r.day for r in rows if r.leak_into_s is not None],
-            [r.leak_into_s or 0 for r in rows if r.leak_into_s is not None],
-            COLORS["leak"],
-            "s",
-            empty="no leaks recorded in a run interval",
+            [r.day for r in rows if r.longest_run_s],
+            [r.longest_run_s for r in rows if r.longest_run_s],
+            "run",
+            "no running yet",
+            "longest run interval per session",
         ),
-        "<h2>Run intervals done per session</h2>",
-        compliance_chart(rows),
+        "<h2>When leaking started</h2>",
+        points_chart(
+            [r.day for r in leaked],
+            [r.leak_into_run_s or 0 for r in leaked],
+            "leak",
+            "no leaking recorded in a run interval",
+            "leak onset per session",
+        ),
+        "<p class=muted>How far into the run interval leaking started, for each run "
+        "with leaking. Higher is better: it started later. Lower means it started "
+        "earlier.</p>"
+        if leaked
+        else "",
+        "<h2>Run intervals done, by week</h2>",
+        _weekly_done(week_keys, weeks),
         "<h2>Decisions and why</h2>",
         _decisions(decisions),
         "</main></body></html>",
     ]
-    return "\n".join(parts)
+    return "\n".join(part for part in parts if part)
+
+
+def _onset_in_run(entries: Sequence[SymptomEntry]) -> int | None:
+    """The run's leak onset into a run interval (the earliest, as merged); a leak placed
+    in a walk step has none: it is no point on the run-interval chart."""
+    point = merged(entries).leak_point
+    if point is None or point.interval_kind != "run":
+        return None
+    return point.into_interval_s
 
 
 def write(app: App, out: Path | None) -> Path:
@@ -141,11 +169,29 @@ def _head() -> str:
         "body{font:16px/1.45 system-ui,sans-serif;margin:0;color:#333;background:#fff}"
         "main{max-width:720px;margin:0 auto;padding:12px}"
         "h1{font-size:1.5em;margin:.3em 0}h2{font-size:1.1em;margin:1.4em 0 .3em}"
-        "svg{width:100%;height:auto;display:block}.muted{color:#777;font-size:.9em}"
+        "svg{width:100%;height:auto;display:block}.muted{color:#666;font-size:.9em}"
+        ".lv{color:#c25e00;font-weight:600}"
         ".next{background:#f3f8fc;border-left:4px solid #1f77b4;padding:8px 12px}"
-        "ul{padding-left:1.2em}li{margin:.3em 0}.decision{margin:.8em 0}"
+        "ul{padding-left:1.2em}li{margin:.3em 0}"
         "code{white-space:normal;word-break:break-word}"
+        ".week{display:flex;align-items:center;gap:8px;margin:3px 0}"
+        ".week .d{flex:0 0 6.8em}.week .n{flex:0 0 5.2em;text-align:right}"
+        ".week .bar{flex:1;height:14px;background:#c7c7c7;position:relative}"
+        ".week .bar i{position:absolute;left:0;top:0;bottom:0;background:#2ca02c}"
+        "details{margin:.35em 0}summary{cursor:pointer}"
+        ".why{color:#555;font-size:.92em;margin:.2em 0 .6em}"
         "</style></head><body><main>"
+    )
+
+
+def _overview(rows: list[SessionRow], made: datetime) -> str:
+    if not rows:
+        return f"<p class=muted>No sessions yet · made {made:%Y-%m-%d %H:%M}</p>"
+    first, last = rows[0].day, rows[-1].day
+    runs = f"{len(rows)} session{'s' if len(rows) != 1 else ''}"
+    return (
+        f"<p class=muted>{runs} from {day_label(first, True)} to {day_label(last, True)} "
+        f"· made {made:%Y-%m-%d %H:%M}</p>"
     )
 
 
@@ -154,8 +200,8 @@ def _old_runs(count: int, born: date | None) -> str:
         return ""
     runs = f"{count} run{'s' if count != 1 else ''}"
     return (
-        f"<p class=muted>{runs} from before the birth ({born:%d %b %Y}) are kept but not "
-        "shown: they are not part of the programme.</p>"
+        f"<p class=muted>{runs} from before the birth ({day_label(born, True)}) are kept "
+        "but not shown: they are not part of the programme.</p>"
     )
 
 
@@ -166,123 +212,65 @@ def _next_workout(latest: StoredDecision | None) -> str:
     workout = body.get("workout")
     spec = html.escape(workout["spec"]) if workout else "no workout"
     reasons = "".join(f"<li>{html.escape(r)}</li>" for r in body.get("reasons", []))
+    on = date.fromisoformat(body["date"])
     return (
-        f"<div class=next><b>Next: {html.escape(body['date'])}</b> · {html.escape(body['phase'])}"
-        f" · level {body['level']}<br><code>{spec}</code><ul>{reasons}</ul></div>"
+        f"<div class=next><b>Next: {on:%a} {day_label(on, True)}</b> · "
+        f"{html.escape(body['phase'])} · level {body['level']}<br><code>{spec}</code>"
+        f"<ul>{reasons}</ul></div>"
     )
+
+
+def _weekly_done(week_keys: list[date], weeks: dict[date, list[SessionRow]]) -> str:
+    planned_weeks = [w for w in week_keys if any(r.runs_planned for r in weeks[w])]
+    if not planned_weeks:
+        return "<p class=muted>no sessions with run intervals yet</p>"
+    labels = dict(zip(planned_weeks, date_labels(planned_weeks), strict=True))
+    out = ["<div class=weeks>"]
+    for w in planned_weeks:
+        planned = sum(r.runs_planned or 0 for r in weeks[w])
+        done = sum(r.runs_done or 0 for r in weeks[w] if r.runs_planned)
+        share = 100 * done / planned if planned else 0
+        out.append(
+            f"<div class=week><span class=d>{html.escape(labels[w])}</span>"
+            f"<span class=bar><i style='width:{share:.0f}%'></i></span>"
+            f"<span class=n>{done} of {planned}</span></div>"
+        )
+    out.append("</div>")
+    return "".join(out)
 
 
 def _decisions(decisions: list[StoredDecision]) -> str:
+    """One line per session, newest first: the decision that stood for that date (one
+    made again minutes later, once her entry came, replaces the one before; `runback plan
+    --history` keeps them all)."""
     if not decisions:
         return "<p class=muted>none yet</p>"
-    out = []
-    for d in reversed(decisions[-30:]):
+    stood: dict[str, StoredDecision] = {}
+    for d in sorted(decisions, key=lambda d: (d.made_for, d.id)):
+        stood[d.body["date"]] = d
+    distinct = [stood[day] for day in sorted(stood, reverse=True)]
+    shown = distinct[:SHOWN_DECISIONS]
+    days = [date.fromisoformat(d.body["date"]) for d in shown]
+    # newest first: the year on the newest line, and where the year changes going back
+    labels = [
+        day_label(day, i == 0 or day.year != days[i - 1].year) for i, day in enumerate(days)
+    ]
+    out = ["<div class=decisions>"]
+    for d, on, shown_day in zip(shown, days, labels, strict=True):
         body = d.body
-        spec = body["workout"]["spec"] if body.get("workout") else "no workout"
-        reasons = "".join(f"<li>{html.escape(r)}</li>" for r in body.get("reasons", []))
+        workout = body.get("workout")
+        what = html.escape(summary(parse(workout["spec"]))) if workout else "no workout"
+        spec = html.escape(workout["spec"]) if workout else ""
+        why = "".join(f"<li>{html.escape(r)}</li>" for r in body.get("reasons", []))
         out.append(
-            f"<div class=decision><b>{html.escape(body['date'])}</b> · "
-            f"{html.escape(body['phase'])} L{body['level']} · <code>{html.escape(spec)}</code>"
-            f"<ul>{reasons}</ul></div>"
+            f"<details><summary><b>{on:%a} {html.escape(shown_day)}</b> · "
+            f"{html.escape(body['phase'])} L{body['level']} · {what}</summary>"
+            f"<code>{spec}</code><ul class=why>{why}</ul></details>"
         )
-    return "\n".join(out)
-
-
-# --- charts ---------------------------------------------------------------------------------------
-
-
-def _frame(max_y: float, unit: str) -> list[str]:
-    parts = []
-    for i in range(5):
-        y = H - PAD - i * (H - 2 * PAD) / 4
-        value = max_y * i / 4
-        parts.append(
-            f"<line x1={PAD} y1={y:.1f} x2={W - 8} y2={y:.1f} stroke='{COLORS['grid']}'/>"
-            f"<text x={PAD - 4} y={y + 4:.1f} font-size=18 text-anchor=end "
-            f"fill='{COLORS['text']}'>{value:.0f}</text>"
+    out.append("</div>")
+    if len(distinct) > SHOWN_DECISIONS:
+        out.append(
+            f"<p class=muted>{len(distinct) - SHOWN_DECISIONS} earlier decisions: "
+            "runback plan --history</p>"
         )
-    parts.append(f"<text x=4 y=14 font-size=18 fill='{COLORS['text']}'>{html.escape(unit)}</text>")
-    return parts
-
-
-def _svg(parts: list[str], label: str) -> str:
-    inner = "".join(parts)
-    return (
-        f"<svg viewBox='0 0 {W} {H}' role=img aria-label='{html.escape(label)}' "
-        f"class=chart>{inner}</svg>"
-    )
-
-
-def bar_chart(
-    values: list[float], labels: list[str], color: str, unit: str, levels: list[int | None]
-) -> str:
-    if not values:
-        return "<p class=muted>no runs yet</p>"
-    top = max(max(values), 1.0)
-    span = (W - PAD - 8) / len(values)
-    parts = _frame(top, unit)
-    for i, (value, label, level) in enumerate(zip(values, labels, levels, strict=True)):
-        height = (H - 2 * PAD) * value / top
-        x = PAD + i * span + span * 0.15
-        y = H - PAD - height
-        parts.append(
-            f"<rect x={x:.1f} y={y:.1f} width={span * 0.7:.1f} height={max(height, 0.5):.1f} "
-            f"fill='{color}'><title>{html.escape(label)}: {value} {unit}</title></rect>"
-            f"<text x={x + span * 0.35:.1f} y={H - PAD + 14} font-size=17 text-anchor=middle "
-            f"fill='{COLORS['text']}'>{html.escape(label)}</text>"
-        )
-        if level is not None:
-            parts.append(
-                f"<text x={x + span * 0.35:.1f} y={y - 4:.1f} font-size=17 text-anchor=middle "
-                f"fill='{COLORS['level']}'>L{level}</text>"
-            )
-    return _svg(parts, f"running {unit} per week")
-
-
-def points_chart(
-    days: list[date], values: list[int], color: str, unit: str, empty: str = "no sessions yet"
-) -> str:
-    if not days:
-        return f"<p class=muted>{html.escape(empty)}</p>"
-    top = max(max(values), 1)
-    first, last = min(days), max(days)
-    width = max((last - first).days, 1)
-    parts = _frame(top, unit)
-    points = []
-    for day, value in zip(days, values, strict=True):
-        x = PAD + (W - PAD - 16) * (day - first).days / width + 4
-        y = H - PAD - (H - 2 * PAD) * value / top
-        points.append((x, y))
-        parts.append(
-            f"<circle cx={x:.1f} cy={y:.1f} r=6 fill='{color}'>"
-            f"<title>{day}: {clock(value)}</title></circle>"
-        )
-    line = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
-    parts.append(f"<polyline points='{line}' fill=none stroke='{color}' stroke-width=1.5/>")
-    parts.append(
-        f"<text x={PAD} y={H - PAD + 14} font-size=17 fill='{COLORS['text']}'>{first:%d %b}</text>"
-        f"<text x={W - 8} y={H - PAD + 14} font-size=17 text-anchor=end "
-        f"fill='{COLORS['text']}'>{last:%d %b}</text>"
-    )
-    return _svg(parts, f"{unit} over time")
-
-
-def compliance_chart(rows: list[SessionRow]) -> str:
-    planned = [r for r in rows if r.runs_planned]
-    if not planned:
-        return "<p class=muted>no sessions with run intervals yet</p>"
-    top = max(r.runs_planned or 0 for r in planned)
-    span = (W - PAD - 8) / len(planned)
-    parts = _frame(top, "intervals")
-    for i, r in enumerate(planned):
-        x = PAD + i * span + span * 0.15
-        total_h = (H - 2 * PAD) * (r.runs_planned or 0) / top
-        done_h = (H - 2 * PAD) * (r.runs_done or 0) / top
-        parts.append(
-            f"<rect x={x:.1f} y={H - PAD - total_h:.1f} width={span * 0.7:.1f} "
-            f"height={total_h:.1f} fill='{COLORS['missed']}'/>"
-            f"<rect x={x:.1f} y={H - PAD - done_h:.1f} width={span * 0.7:.1f} "
-            f"height={max(done_h, 0.5):.1f} fill='{COLORS['done']}'>"
-            f"<title>{r.day}: {r.runs_done} of {r.runs_planned}</title></rect>"
-        )
-    return _svg(parts, "run intervals done per session")
+    return "".join(out)
