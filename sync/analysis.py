@@ -81,18 +81,41 @@ def analyze_activity(activity: Activity, plan: Plan | None, settings: Settings) 
     return match(activity, plan, settings.detection, settings.matching, track=track)
 
 
-def analyze_file(app: App, path: Path, plan_spec: str | None) -> Analysis:
-    """Read, detect and match one FIT file; bad input raises BadInput with the reason."""
+def analyze_target(app: App, target: str, plan_spec: str | None) -> Analysis:
+    """`runback analyze FILE|ACTIVITY_ID`: a file, or a stored activity by its id (from
+    `runback activities`: archived files keep their own names). A file of that name wins."""
+    path = Path(target)
+    if target.isdigit() and not path.exists():
+        return analyze_file(app, path, plan_spec, data=_stored_bytes(app, int(target)))
+    return analyze_file(app, path, plan_spec)
+
+
+def _stored_bytes(app: App, activity_id: int) -> bytes:
+    with app.uow() as uow:
+        stored = uow.repo.activity(activity_id)
+    if stored is None:
+        raise BadInput(
+            f"no activity {activity_id} (and no file of that name): see runback activities"
+        )
+    raw = app.raw.path_for(stored.sha256)
+    try:
+        return raw.read_bytes()
+    except OSError as exc:
+        raise BadInput(
+            f"activity {activity_id}: its FIT file is missing from {app.settings.raw} "
+            f"({exc.strerror or exc})"
+        ) from None
+
+
+def analyze_file(
+    app: App, path: Path, plan_spec: str | None, data: bytes | None = None
+) -> Analysis:
+    """Read, detect and match one FIT file (or its bytes, when given); bad input raises
+    BadInput with the reason."""
     settings = app.settings
     given = parse_plan(plan_spec, settings.plan_limits) if plan_spec is not None else None
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise BadInput(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise BadInput(f"{path}: is a folder; analyze takes one FIT file") from None
-    except OSError as exc:
-        raise BadInput(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if data is None:
+        data = _read(path)
     try:
         activity = read_activity(data, settings.tz())
     except FitFileError as exc:
@@ -108,6 +131,17 @@ def analyze_file(app: App, path: Path, plan_spec: str | None) -> Analysis:
     choice = choose_plan(activity, given, prescribed, settings.plan_limits)
     match = analyze_activity(activity, choice.plan, settings)
     return Analysis(activity, match, choice.ignored)
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise BadInput(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise BadInput(f"{path}: is a folder; analyze takes one FIT file") from None
+    except OSError as exc:
+        raise BadInput(f"{path}: cannot read ({exc.strerror or exc})") from None
 
 
 # --- shapes ---------------------------------------------------------------------------

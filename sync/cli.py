@@ -92,9 +92,11 @@ def build_parser() -> argparse.ArgumentParser:
     activities.add_argument("--json", action="store_true")
 
     analyze = sub.add_parser(
-        "analyze", help="what she did in each prescribed interval of one FIT file"
+        "analyze", help="what she did in each prescribed interval of one run (a file or an id)"
     )
-    analyze.add_argument("file", type=Path, metavar="FILE")
+    analyze.add_argument(
+        "target", metavar="FILE|ACTIVITY_ID", help="a FIT file, or a stored activity's id"
+    )
     analyze.add_argument(
         "--plan",
         metavar="SPEC",
@@ -312,9 +314,9 @@ def cmd_activities(app: App, args: argparse.Namespace) -> int:
 
 
 def cmd_analyze(app: App, args: argparse.Namespace) -> int:
-    from sync.analysis import analyze_file, as_json, as_text
+    from sync.analysis import analyze_target, as_json, as_text
 
-    analysis = analyze_file(app, args.file, args.plan)
+    analysis = analyze_target(app, args.target, args.plan)
     if args.json:
         print(json.dumps(as_json(analysis), indent=2))
     else:
