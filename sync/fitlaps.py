@@ -75,15 +75,15 @@ def build_laps(
                 continue
             start = previous_end
             causes["no-start"] += 1
-        if previous_end is not None and start < previous_end - timedelta(seconds=AGREE_S):
-            start = previous_end  # it began before the lap before had ended
-            causes["overlap"] += 1
         following = next((r.start for r in ordered[i + 1 :] if r.start is not None), None)
         end, cause = _end(raw, start, following, activity_start)
         if end is None:
             continue
         if cause:
             causes[cause] += 1
+        if previous_end is not None and start < previous_end - timedelta(seconds=AGREE_S):
+            start = min(previous_end, end)  # it began before the lap before had ended
+            causes["overlap"] += 1
         elapsed = (end - start).total_seconds()
         timer = raw.timer_s if raw.timer_s is not None else elapsed
         if timer > elapsed + AGREE_S:

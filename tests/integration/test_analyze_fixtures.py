@@ -103,3 +103,37 @@ def test_broken_files_exit_2_with_the_reason(
     assert code == 2
     assert INVALID[name] in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("name", STRUCTURED)
+def test_run_steps_she_ran_at_running_cadence_come_out_done(
+    shared_fit: Path, home: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    """The watch's own laps say which step she was in; her cadence in them says she ran:
+    such a step is done, and one walked through (cadence of walking) is not."""
+    code, out, err = analyze(capsys, home, shared_fit / name, "--json")
+    assert code == 0, err
+    rows = [r for r in json.loads(out)["intervals"] if r["kind"] == "run"]
+    ran = [r for r in rows if (r["avg_cadence_spm"] or 0) >= 140]
+    walked = [r for r in rows if r["avg_cadence_spm"] is not None and r["avg_cadence_spm"] < 130]
+    assert ran, "these workouts are mostly running"
+    assert all(r["status"] == "done" for r in ran), [(r["index"], r["status"]) for r in ran]
+    assert all(r["status"] != "done" for r in walked)
+
+
+@pytest.mark.parametrize("name", sorted(RUNS))
+def test_every_bout_lies_inside_its_session(
+    shared_fit: Path, home: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    from datetime import datetime, timedelta
+
+    code, out, err = analyze(capsys, home, shared_fit / name, "--json")
+    assert code == 0, err
+    body = json.loads(out)
+    start = datetime.fromisoformat(body["activity"]["start"])
+    end = start + timedelta(seconds=body["activity"]["elapsed_s"] + 2)
+    if name == "run_fr225_time-jump_manual-laps.fit":
+        end += timedelta(days=21)  # its clock jumps 20 days mid-run; the bouts keep the times
+    for bout in body["bouts"]:
+        assert start - timedelta(seconds=2) <= datetime.fromisoformat(bout["start"]) < end
+        assert datetime.fromisoformat(bout["end"]) <= end, bout

@@ -66,8 +66,9 @@ def test_one_pass_takes_the_new_runs_and_puts_the_next_workout_in_newfiles(
     assert (run.read_bytes(), run.stat().st_mtime_ns) == before  # the watch's file untouched
     lines = [line for line in log_of(app).splitlines() if "event=watch " in line]
     assert len(lines) == 1
-    assert f'text="1 new run taken, workout for {report.pushed_for:%m-%d} put in NewFiles"' in (
-        lines[0]
+    assert (
+        f'text="1 new run taken, workout for {report.pushed_for:%m-%d} put in NewFiles"'
+        in (lines[0])
     )
 
 

@@ -80,13 +80,28 @@ class ActivitySpec:
     # None to leave it out. "auto" writes `start`'s end time shifted by `utc_offset_h`.
     local_timestamp: datetime | str | None = "auto"
     utc_offset_h: float = 0.0
+    # Laps, session and activity written before the records (the FR955 and FR70 order).
+    summary_first: bool = False
+    # Each lap after the first starts this many seconds before the one before ended (its
+    # elapsed time grows to match), as a COROS APEX file does.
+    lap_overlap_s: int = 0
+
+
+class _Buffer:
+    """Messages kept in order, to be written in the order a device writes them."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[int, dict[str, Any]]] = []
+
+    def on_mesg(self, mesg_num: int, values: dict[str, Any]) -> None:
+        self.messages.append((mesg_num, values))
 
 
 FIT_EPOCH = datetime(1989, 12, 31, tzinfo=UTC)
 
 
 def build_activity(spec: ActivitySpec) -> bytes:
-    enc = Encoder()
+    enc = _Buffer()
     created = spec.time_created or spec.start
 
     def when(moment: datetime) -> datetime | int:
@@ -181,10 +196,11 @@ def build_activity(spec: ActivitySpec) -> bytes:
         close(t, None, "session_end")
     stamp = {"end": lambda end: when(end), "start": lambda _end: when(spec.start)}
     for i, lap in enumerate(laps):
+        early = timedelta(seconds=spec.lap_overlap_s if i else 0)
         values: dict[str, Any] = {
             "message_index": i,
-            "start_time": when(lap["start"]),
-            "total_elapsed_time": (lap["end"] - lap["start"]).total_seconds(),
+            "start_time": when(lap["start"] - early),
+            "total_elapsed_time": (lap["end"] - lap["start"] + early).total_seconds(),
             "total_timer_time": lap["timer"],
             "total_distance": round(lap["dist"], 2),
             "sport": spec.sport,
@@ -234,10 +250,22 @@ def build_activity(spec: ActivitySpec) -> bytes:
         # local_date_time: seconds since the FIT epoch on her wall clock (no zone)
         activity["local_timestamp"] = int((local.replace(tzinfo=UTC) - FIT_EPOCH).total_seconds())
     enc.on_mesg(MESG["ACTIVITY"], activity)
-    return bytes(enc.close())
+    summary = {MESG["LAP"], MESG["SESSION"], MESG["ACTIVITY"]}
+    head = {MESG["FILE_ID"], MESG["WORKOUT"], MESG["WORKOUT_STEP"]}
+    ordered = enc.messages
+    if spec.summary_first:
+        ordered = (
+            [m for m in ordered if m[0] in head]
+            + [m for m in ordered if m[0] in summary]
+            + [m for m in ordered if m[0] not in head | summary]
+        )
+    out = Encoder()
+    for mesg_num, values in ordered:
+        out.on_mesg(mesg_num, values)
+    return bytes(out.close())
 
 
-def _write_workout(enc: Encoder, spec: ActivitySpec) -> None:
+def _write_workout(enc: _Buffer, spec: ActivitySpec) -> None:
     enc.on_mesg(
         MESG["WORKOUT"],
         {

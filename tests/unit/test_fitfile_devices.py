@@ -122,3 +122,21 @@ def test_a_relative_local_timestamp_cannot_anchor_anything() -> None:
 def test_a_plain_run_without_laps_is_not_reported_as_repaired() -> None:
     act = read_activity(build_activity(ActivitySpec([Segment("run", 600)])))
     assert act.repairs == ()
+
+
+def test_laps_that_begin_before_the_lap_before_ended_are_moved_to_its_end() -> None:
+    """A COROS APEX file starts a lap 4 s before the one before it ended."""
+    good = read_activity(first_level())
+    odd = read_activity(first_level(lap_overlap_s=4))
+    assert [(lap.start, lap.end) for lap in odd.laps] == [(lap.start, lap.end) for lap in good.laps]
+    assert any("began before the lap before had ended" in text for text in odd.repairs)
+
+
+def test_summary_first_files_read_like_the_usual_order() -> None:
+    """The FR955 and FR70 write laps, session and activity before the records."""
+    usual = read_activity(first_level())
+    first = read_activity(first_level(summary_first=True))
+    assert first.laps == usual.laps
+    assert first.columns == usual.columns
+    assert (first.start, first.timer_s) == (usual.start, usual.timer_s)
+    assert first.repairs == ()
