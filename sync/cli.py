@@ -402,7 +402,8 @@ def cmd_push(app: App, args: argparse.Namespace) -> int:
         print(json.dumps([asdict(r) for r in results], indent=2))
         return EXIT_FAILURE if failed else EXIT_OK
     for r in results:
-        line = f"{r.target}: {r.state} {r.detail}".rstrip()
+        named = f"'{r.workout}' " if r.workout and r.state in ("pushed", "would-push") else ""
+        line = f"{r.target}: {r.state} {named}{r.detail}".rstrip()
         if r.state == "failed":
             failed = True
             print(line, file=sys.stderr)

@@ -30,6 +30,7 @@ class PushResult:
     target: str
     state: str  # pushed | already | failed | skipped | would-push
     detail: str
+    workout: str = ""  # its name on the watch
 
 
 def default_targets(app: App) -> list[str]:
@@ -117,10 +118,10 @@ def _push_one(
             "pushed", target=target, date=decision.on.isoformat(), phase=decision.phase,
             level=decision.level, workout=made.watch_name, spec=decision.spec,
         )  # fmt: skip
-        return PushResult(target, "pushed", detail)
+        return PushResult(target, "pushed", detail, made.watch_name)
     if says_something_new(done, detail, attempted):
         logs.event("push-failed", target=target, date=decision.on.isoformat(), reason=detail)
-    return PushResult(target, "failed", detail)
+    return PushResult(target, "failed", detail, made.watch_name)
 
 
 def says_something_new(before: PushRecord | None, detail: str, attempted: bool) -> bool:

@@ -252,9 +252,7 @@ def _decisions(decisions: list[StoredDecision]) -> str:
     shown = distinct[:SHOWN_DECISIONS]
     days = [date.fromisoformat(d.body["date"]) for d in shown]
     # newest first: the year on the newest line, and where the year changes going back
-    labels = [
-        day_label(day, i == 0 or day.year != days[i - 1].year) for i, day in enumerate(days)
-    ]
+    labels = [day_label(day, i == 0 or day.year != days[i - 1].year) for i, day in enumerate(days)]
     out = ["<div class=decisions>"]
     for d, on, shown_day in zip(shown, days, labels, strict=True):
         body = d.body

@@ -96,7 +96,7 @@ def test_push_and_garmin_speak_json_for_scripts(runback: Runner) -> None:
     pushed = runback("push", "--json")
     assert pushed.returncode == 0, pushed.stderr
     [outbox] = json.loads(pushed.stdout)
-    assert set(outbox) == {"target", "state", "detail"}
+    assert set(outbox) == {"target", "state", "detail", "workout"}
     assert (outbox["target"], outbox["state"]) == ("outbox", "pushed")
     again = json.loads(runback("push", "--json").stdout)
     assert again[0]["state"] == "already"
