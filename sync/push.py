@@ -96,11 +96,9 @@ def _push_one(
     with app.uow() as uow:
         done = uow.repo.push_of(decision.id, target)
     if done is not None and done.state == "done":
-        return PushResult(target, "already", done.detail or "")
+        return PushResult(target, "already", done.detail or "", made.watch_name)
     if dry_run:
-        return PushResult(
-            target, "would-push", f"{decision.on} '{made.watch_name}' {decision.spec}"
-        )
+        return PushResult(target, "would-push", f"{decision.on} {decision.spec}", made.watch_name)
     attempted = True
     try:
         detail = _deliver(app, decision, workout, made, target)
