@@ -35,7 +35,9 @@ def ready(make_app: Callable[..., Any]) -> Any:
 
 def old_run(day: date, serial: int, minutes: int = 134) -> bytes:
     # 2 h 14 min: "longest run interval 8061" in the old report
-    return simple_run(minutes, start=datetime.combine(day, time(7), UTC), serial=serial)
+    return simple_run(
+        minutes, start=datetime.combine(day, time(7), UTC), serial=serial, record_every_s=10
+    )
 
 
 def test_runs_before_the_birth_are_stored_but_take_no_part_in_the_programme(
