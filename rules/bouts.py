@@ -138,6 +138,11 @@ class Track:
         at = self.sample_at
         nxt = np.clip(np.searchsorted(at, boundaries, side="left"), 0, at.size - 1)
         prev = np.clip(np.searchsorted(at, boundaries, side="right") - 1, 0, at.size - 1)
+        # A sample right on the boundary (a watch writes one as a lap starts) tells the
+        # two steps apart no better than its neighbours: the gaps on both sides count.
+        on = at[prev] == boundaries
+        prev = np.where(on, np.maximum(prev - 1, 0), prev)
+        nxt = np.where(on, np.minimum(nxt + 1, at.size - 1), nxt)
         for boundary, lo, hi in zip(
             boundaries.tolist(), at[prev].tolist(), at[nxt].tolist(), strict=True
         ):

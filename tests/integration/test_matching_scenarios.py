@@ -9,7 +9,7 @@ status is what she really did.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -30,6 +30,7 @@ from tests.support.fitbuilder import (
 )
 
 TOLERANCE_S = 5
+T0_SCENARIO = datetime(2026, 9, 12, 6, 30, tzinfo=UTC)
 MIN_CHECKED_S = 10
 
 
@@ -249,3 +250,30 @@ def test_a_skipped_step_has_no_window_when_the_laps_say_it_never_happened() -> N
     assert all(r.status == "missed" and r.start is None and r.actual_s == 0 for r in ended)
     assert result.compliance.run_intervals_done == 3
     assert result.compliance.run_intervals_planned == 5
+
+
+CAPPED = "walk 5m, 7x(run 15s, walk 3m45s), walk 5m"  # a leak cap at 15 s
+
+
+@pytest.mark.parametrize("every", [1, 2, 3, 4, 5, 7, 10])
+def test_a_capped_session_followed_exactly_is_done_at_every_recording_rate(every: int) -> None:
+    """Watches recording every 5 s put a sample on each lap start: the run's end falls in
+    the gap before it, and the lap says where. Done, or her cap could never rise."""
+    from tests.support.fitbuilder import follow
+
+    start = T0_SCENARIO
+    act = read_activity(follow(CAPPED, start, serial=41, record_every_s=every))
+    result = match(act, plan_from_recorded(act.workout_steps))
+    assert verdict(result) == "7 of 7 run intervals done"
+    cut = read_activity(follow(CAPPED, start, serial=41, record_every_s=every, run_for={4: 7}))
+    assert "run 4" in verdict(match(cut, plan_from_recorded(cut.workout_steps)))
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_a_capped_session_with_smart_recording_is_done(seed: int) -> None:
+    from tests.support.fitbuilder import follow
+
+    act = read_activity(follow(CAPPED, T0_SCENARIO, serial=42, smart_recording_seed=seed))
+    assert verdict(match(act, plan_from_recorded(act.workout_steps))) == (
+        "7 of 7 run intervals done"
+    )

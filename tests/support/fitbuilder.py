@@ -410,6 +410,7 @@ def follow(
     structured: bool = True,
     record_every_s: int = 1,
     lap_timestamps: str = "end",
+    smart_recording_seed: int | None = None,
 ) -> bytes:
     """A session that follows a workout spec as the watch ran it: one lap per step with
     its FIT step index, the workout recorded in the file (steps named Run/Walk as runback
@@ -457,6 +458,7 @@ def follow(
         workout_steps=steps if structured else [],
         record_every_s=record_every_s,
         lap_timestamps=lap_timestamps,
+        smart_recording_seed=smart_recording_seed,
     )
     return build_activity(spec)
 
