@@ -139,3 +139,58 @@ def _names(kind: str) -> dict[int, str]:
     from fitparse.profile import FIELD_TYPES
 
     return dict(FIELD_TYPES[kind].values)
+
+
+def time_created(data: bytes) -> int | None:
+    """The file_id's `time_created` as written (FIT seconds: since 1989-12-31 UTC, or
+    since power-on below 0x10000000), read from the first messages only; None when the
+    file does not start as the protocol says or has no such field."""
+    if len(data) < 14 or data[8:12] != b".FIT" or data[0] not in (12, 14):
+        return None
+    (data_size,) = struct.unpack_from("<I", data, 4)
+    pos, end = data[0], min(len(data), data[0] + data_size)
+    layouts: dict[int, tuple[int, int | None, bool, int]] = {}  # local -> (global, offset...)
+    for _ in range(64):  # file_id comes first; a file that hides it is the decoder's to judge
+        if pos >= end:
+            return None
+        header = data[pos]
+        pos += 1
+        if header & 0x80:
+            return None  # a compressed-timestamp record before the file_id: not for us
+        if header & 0x40:
+            if pos + 5 > end:
+                return None
+            big = data[pos + 1] == 1
+            (number,) = struct.unpack_from(">H" if big else "<H", data, pos + 2)
+            count = data[pos + 4]
+            fields = pos + 5
+            if fields + 3 * count > end:
+                return None
+            size, offset = 0, None
+            for i in range(count):
+                field, field_size = data[fields + 3 * i], data[fields + 3 * i + 1]
+                if number == _FILE_ID and field == 4 and field_size == 4:
+                    offset = size
+                size += field_size
+            pos = fields + 3 * count
+            if header & 0x20:  # developer fields
+                if pos >= end:
+                    return None
+                dev = data[pos]
+                if pos + 1 + 3 * dev > end:
+                    return None
+                size += sum(data[pos + 1 + 3 * i + 1] for i in range(dev))
+                pos += 1 + 3 * dev
+            layouts[header & 0x0F] = (number, offset, big, size)
+            continue
+        layout = layouts.get(header & 0x0F)
+        if layout is None or pos + layout[3] > end:
+            return None
+        number, offset, big, size = layout
+        if number == _FILE_ID:
+            if offset is None:
+                return None
+            (value,) = struct.unpack_from(">I" if big else "<I", data, pos + offset)
+            return None if value in (0, 0xFFFFFFFF) else int(value)
+        pos += size
+    return None

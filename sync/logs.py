@@ -53,6 +53,8 @@ SEVERITY: dict[str, int] = {
     # her watch, plugged in (the USB round trip)
     "watch": INFO,
     "watch-unreadable": WARNING,  # a file on the watch could not be read: next pass
+    "watch-readable": INFO,  # ... and now it could
+    "watch-ignored": WARNING,  # a link or an impossibly big file on the watch, left alone
     # her journal
     "profile-updated": INFO,
     "readiness-logged": INFO,

@@ -160,7 +160,10 @@ def _to_watch(watch_dir: Path | None, name: str, data: bytes) -> Path:
         raise PushFailed(
             f"no watch mounted at {watch_dir} (no GARMIN folder there); will push when it is"
         )
-    folder = garmin / "NewFiles"
+    folder = next(
+        (p for p in _children(garmin) if p.name.lower() == "newfiles" and p.is_dir()),
+        garmin / "NewFiles",
+    )  # a watch may write it NEWFILES; on a case-sensitive mount that is its folder
     try:
         folder.mkdir(exist_ok=True)
         path = folder / name
@@ -170,6 +173,13 @@ def _to_watch(watch_dir: Path | None, name: str, data: bytes) -> Path:
         fault = FolderError.from_os(exc, folder, "write to the watch at")
         raise PushFailed(f"{fault} (runback tries again)") from None
     return path
+
+
+def _children(folder: Path) -> list[Path]:
+    try:
+        return list(folder.iterdir())
+    except OSError:
+        return []
 
 
 _OWN_FILE = re.compile(r"^runback-\d{4}-\d{2}-\d{2}\.fit$")

@@ -72,8 +72,11 @@ def summary_text(report: PassReport, next_session: StoredDecision | None) -> str
         parts.append("next: none yet")
     else:
         nxt = f"next: {next_session.on:%m-%d} {next_session.phase} L{next_session.level}"
-        pushed = [p.target for p in report.pushes if p.state == "pushed"]
-        failed = [p.target for p in report.pushes if p.state == "failed"]
+        pushed = list(dict.fromkeys(p.target for p in report.pushes if p.state == "pushed"))
+        failed = [
+            t for t in dict.fromkeys(p.target for p in report.pushes if p.state == "failed")
+            if t not in pushed
+        ]  # fmt: skip
         if pushed:
             nxt += " pushed to " + ", ".join(pushed)
         if failed:

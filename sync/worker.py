@@ -249,16 +249,22 @@ def pull_if_connected(app: App) -> PullReport | None:
     return None
 
 
-def watch_if_mounted(app: App) -> None:
-    """The USB round trip when her watch is plugged in (its own log line)."""
+def watch_if_mounted(app: App, report: PassReport) -> None:
+    """The USB round trip when her watch is plugged in (its own log line); what it took
+    and pushed goes into the pass's `report`."""
     from sync.watch import sync_watch
 
     try:
-        sync_watch(app)
+        done = sync_watch(app)
     except FolderError as exc:
         folder_fault(exc)
+        return
     except RunbackError as exc:
         logs.event("watch-unreadable", reason=str(exc))
+        return
+    if done is not None:
+        report.files += done.results
+        report.pushes += done.pushes
 
 
 def run_once(app: App, stop: threading.Event | None = None) -> list[IngestResult]:
@@ -276,7 +282,7 @@ def run_once(app: App, stop: threading.Event | None = None) -> list[IngestResult
         results += inbox_pass.run(stop, report)
     if not stop.is_set():
         report.add_pull(pull_if_connected(app))
-        watch_if_mounted(app)
+        watch_if_mounted(app, report)
         report.pushes += process(app)
     log_summary(app, report)
     beat(app.settings.home)
@@ -332,9 +338,15 @@ def run_forever(app: App, stop: threading.Event) -> None:
         guarded("garmin-pull", pull_job), "interval", minutes=app.settings.garmin_pull_min,
         id="garmin-pull", next_run_time=now,
     )  # fmt: skip
+
+    def watch_job() -> None:
+        report = PassReport()
+        watch_if_mounted(app, report)
+        log_summary(app, report)
+
     if app.settings.watch_dir is not None:
         scheduler.add_job(
-            guarded("watch", lambda: watch_if_mounted(app)), "interval",
+            guarded("watch", watch_job), "interval",
             seconds=app.settings.watch_scan_s, id="watch", next_run_time=now,
         )  # fmt: skip
     observer = _watch(app.settings.inbox, closed, scheduler)

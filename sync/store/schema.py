@@ -402,7 +402,9 @@ watch_file = Table(
     Column("name", String(255), nullable=False),  # under GARMIN/Activity
     Column("size", BigInteger, nullable=False),
     Column("mtime_ns", BigInteger, nullable=False),
-    Column("state", String(16), nullable=False),  # ingested | duplicate | rejected | older
+    # ingested | duplicate | rejected | older (left there: before `since`) | other (a ride...)
+    Column("state", String(16), nullable=False),
+    Column("day", Date),  # the run's local day, when known without storing it
     Column("activity_id", Integer),
     Column("at", UTCDateTime(), nullable=False),
     UniqueConstraint("athlete_id", "name"),

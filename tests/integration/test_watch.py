@@ -196,3 +196,122 @@ def test_the_worker_pass_does_the_round_trip_and_a_structured_run_is_matched(
     pushed = [p.name for p in (watch / "GARMIN" / "NewFiles").iterdir()]
     assert len(pushed) == 1
     assert pushed[0] > f"runback-{day}.fit"  # the session after the one she ran
+
+
+def test_a_name_that_is_not_utf8_is_taken_like_any_other(
+    make_app: Callable[..., Any], watch: Path
+) -> None:
+    app = her_app(make_app, watch)
+    activity = bytes(watch / "GARMIN" / "Activity")
+    start = datetime.combine(TODAY - timedelta(days=2), time(7), UTC)
+    Path(os.fsdecode(activity + b"/caf\xe9-run.fit")).write_bytes(
+        simple_run(20, start=start, serial=61)
+    )
+    put_run(watch, TODAY - timedelta(days=1), 62, name="zz-later.fit")
+    report = sync_watch(app)
+    assert report is not None
+    assert [r.state for r in report.results] == ["ingested", "ingested"]
+    again = sync_watch(app)
+    assert again is not None
+    assert again.results == []
+    assert 'file="caf\\xe9-run.fit"' in log_of(app)
+
+
+def test_a_file_that_cannot_be_read_waits_and_the_others_come(
+    make_app: Callable[..., Any], watch: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = her_app(make_app, watch)
+    stuck = put_run(watch, TODAY - timedelta(days=3), 71)
+    put_run(watch, TODAY - timedelta(days=2), 72)
+    real = Path.read_bytes
+
+    def flaky(self: Path) -> bytes:
+        if self == stuck:
+            raise OSError(5, "Input/output error")
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", flaky)
+    report = sync_watch(app)
+    assert report is not None
+    assert ([r.state for r in report.results], report.unreadable) == (["ingested"], 1)
+    assert "1 could not be read (tried again next pass)" in log_of(app)
+    assert "no new runs" not in log_of(app)
+    monkeypatch.setattr(Path, "read_bytes", real)
+    later = sync_watch(app)
+    assert later is not None
+    assert [r.state for r in later.results] == ["ingested"]
+
+
+def test_a_read_cut_short_is_tried_again_whole(
+    make_app: Callable[..., Any], watch: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = her_app(make_app, watch)
+    path = put_run(watch, TODAY - timedelta(days=2), 81)
+    real = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda self: real(self)[: len(real(self)) // 2])
+    cut = sync_watch(app)
+    assert cut is not None
+    assert (cut.results, cut.unreadable) == ([], 1)
+    monkeypatch.setattr(Path, "read_bytes", real)
+    whole = sync_watch(app)
+    assert whole is not None
+    assert [r.state for r in whole.results] == ["ingested"]
+    assert path.exists()
+
+
+def test_runs_left_as_older_are_taken_once_the_birth_date_says_they_belong(
+    make_app: Callable[..., Any], watch: Path
+) -> None:
+    app = make_app(today=TODAY, timezone="UTC", watch_dir=watch)
+    app.clock = lambda: datetime.combine(TODAY, time(9), UTC)
+    put_run(watch, TODAY - timedelta(days=60), 91)  # two months ago: not in the last 30 days
+    first = sync_watch(app)
+    assert first is not None
+    assert (first.results, first.older) == ([], 1)
+    set_profile(app, birth_date=BORN)
+    second = sync_watch(app)
+    assert second is not None
+    assert [r.state for r in second.results] == ["ingested"]
+
+
+def test_an_mtp_mount_without_times_leaves_her_old_history_on_the_watch(
+    make_app: Callable[..., Any], watch: Path
+) -> None:
+    app = her_app(make_app, watch)
+    for i, day in enumerate([date(2021, 4, 1), date(2024, 8, 9), TODAY - timedelta(days=1)]):
+        path = put_run(watch, day, 100 + i, name=f"A{i}B{i}0700.FIT")
+        os.utime(path, ns=(0, 0))
+    report = sync_watch(app)
+    assert report is not None
+    assert (len(report.results), report.older) == (1, 2)
+    assert len(list_activities(app)) == 1
+
+
+def test_rides_on_the_watch_stay_there_and_are_no_failure(
+    make_app: Callable[..., Any], watch: Path
+) -> None:
+    from sync.service import status
+
+    app = her_app(make_app, watch)
+    put_run(watch, TODAY - timedelta(days=1), 111, sport="cycling")
+    report = sync_watch(app)
+    assert report is not None
+    assert (report.results, report.others) == ([], 1)
+    assert status(app).failed == []
+    assert "1 other activity (not runs or walks) left on the watch" in log_of(app)
+
+
+def test_an_upper_case_newfiles_is_the_one_used_and_links_are_left_alone(
+    make_app: Callable[..., Any], watch: Path
+) -> None:
+    app = her_app(make_app, watch)
+    (watch / "GARMIN" / "NEWFILES").mkdir()
+    (watch / "GARMIN" / "Activity" / "LINK.FIT").symlink_to("/etc/hostname")
+    report = sync_watch(app)
+    assert report is not None
+    assert not (watch / "GARMIN" / "NewFiles").exists() or (watch / "GARMIN" / "NewFiles").samefile(
+        watch / "GARMIN" / "NEWFILES"
+    )
+    assert list((watch / "GARMIN" / "NEWFILES").iterdir())
+    sync_watch(app)
+    assert log_of(app).count("event=watch-ignored") == 1

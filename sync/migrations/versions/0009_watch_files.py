@@ -25,6 +25,7 @@ def upgrade() -> None:
         sa.Column("size", sa.BigInteger(), nullable=False),
         sa.Column("mtime_ns", sa.BigInteger(), nullable=False),
         sa.Column("state", sa.String(16), nullable=False),
+        sa.Column("day", sa.Date()),
         sa.Column("activity_id", sa.Integer()),
         sa.Column("at", UTC_TS, nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_watch_file"),
