@@ -33,6 +33,9 @@ _SPLIT_KINDS = {"rwd_run": "run", "rwd_walk": "walk", "rwd_stand": "stand"}
 # Workout steps are numbered by a uint16 message_index: more cannot be one workout, and a
 # small file repeating the message cannot make the reader hold millions of them.
 _MAX_WORKOUT_STEPS = 65_536
+# Laps are numbered by a uint16 message_index too: a file repeating lap messages past
+# that is not a run anyone recorded.
+_MAX_LAPS = 65_536
 
 
 def check_header(data: bytes) -> None:
@@ -232,7 +235,7 @@ class _Reader:
                     self.file_id = values
             elif name == "session":
                 self.sessions.append(msg.get_values())
-            elif name == "lap":
+            elif name == "lap" and len(self.laps) < _MAX_LAPS:
                 self.laps.append(msg.get_values())
             elif name == "event":
                 values = msg.get_values()

@@ -66,6 +66,12 @@ def build_laps(
         (r for r in raws if r.start is not None or r.stamp is not None),
         key=lambda r: r.start or r.stamp,  # type: ignore[arg-type, return-value]
     )
+    # the next lap's start, for each lap (one pass from the end: files can hold 65,536 laps)
+    following_start: list[datetime | None] = [None] * len(ordered)
+    upcoming: datetime | None = None
+    for i in range(len(ordered) - 1, -1, -1):
+        following_start[i] = upcoming
+        upcoming = ordered[i].start or upcoming
     laps: list[Lap] = []
     previous_end: datetime | None = None
     for i, raw in enumerate(ordered):
@@ -75,7 +81,7 @@ def build_laps(
                 continue
             start = previous_end
             causes["no-start"] += 1
-        following = next((r.start for r in ordered[i + 1 :] if r.start is not None), None)
+        following = following_start[i]
         end, cause = _end(raw, start, following, activity_start)
         if end is None:
             continue
