@@ -165,9 +165,12 @@ def _from_last_run(ctx: Context, flags: list[str], reasons: list[str]) -> int | 
         for _ in range(gap // rules.break_days):
             lower = _step_down(lower, ctx) or lower
         flags.append("break")
+        if lower < level:
+            how = f"level {lower}, one step easier for every {rules.break_days} days off"
+        else:
+            how = f"level {lower}, the first run/walk level: there is none easier"
         reasons.append(
-            f"{_weeks(gap)} without running since {day_month(last.day)}: resuming at level "
-            f"{lower}, one step easier for every {rules.break_days} days off."
+            f"{_weeks(gap)} without running since {day_month(last.day)}: resuming at {how}."
         )
         return lower
     if "resume" in flags:
@@ -204,7 +207,10 @@ def _resume_level(
     resumed = earned
     if tied:
         resumed = _step_down(earned, ctx) or rules.first_run_level
-        how = f"level {resumed}, easier than the run on {day_month(last.day)} before it"
+        if resumed < level:
+            how = f"level {resumed}, easier than the run on {day_month(last.day)} before it"
+        else:  # nothing lower to go to
+            how = f"level {resumed}, the first run/walk level: there is none easier"
     elif earned < level:
         how = f"level {resumed}, the step down her run on {day_month(last.day)} had brought"
     else:

@@ -564,3 +564,28 @@ def test_after_a_cap_under_its_floor_and_a_clearance_runs_start_at_the_floor() -
     assert d.leak_cap_s == RULES.leak_cap_floor_s
     assert d.workout is not None
     assert d.workout.totals.longest_run_s == RULES.leak_cap_floor_s
+
+
+# --- reasons true of their inputs at the bottom of the ladder (issue 14 review) --------------
+
+
+def test_a_red_flag_with_a_run_at_the_first_level_does_not_claim_an_easier_level() -> None:
+    her = Season()
+    her.run(START, FIRST)
+    her.day_entry(START + timedelta(days=1), heaviness=4)
+    her.profile = Profile(BORN, "vaginal", (CLEARED_ON, START + timedelta(days=3)))
+    d = her.decision(START + timedelta(days=4))
+    assert "resume" in d.flags
+    assert d.level == FIRST
+    assert not any("easier than the run" in r for r in d.reasons)
+    assert any("there is none easier" in r for r in d.reasons)
+
+
+def test_a_break_at_the_first_level_does_not_claim_a_step_down() -> None:
+    her = Season()
+    her.run(START, FIRST)
+    d = her.decision(START + timedelta(days=22))
+    assert "break" in d.flags
+    assert d.level == FIRST
+    assert not any("one step easier" in r for r in d.reasons)
+    assert any("there is none easier" in r for r in d.reasons)
