@@ -6,8 +6,9 @@ where it stopped. Faults back off as in sync.garmin_sync (one line each, remembe
 Her library keeps only the workouts runback made that she can still use: the one of the
 latest decision, and the ones of days she ran (their calendar entries show what she was
 given). Runback's others, the superseded ones ahead of her and the past ones she did not
-run, are removed. Runback knows its own by the tag in their names (sync.workout_names);
-her own workouts are never touched.
+run, are removed. A workout is runback's to remove only if this database uploaded it and
+it still carries runback's tag in its name (sync.workout_names): one she copied or
+renamed is hers, and so is everything else in her library.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ def push_workout(app: App, decision: StoredDecision, workout: Workout, label: La
         workout_id = mine.workout_id
         if workout_id is None:
             workout_id = gw.find_workout(name) or gw.upload_workout(
-                workout, name, label.description
+                workout, name, label.connect_description
             )
             _save(app, decision, name, "uploaded", workout_id, None)
         _check_kept(app, gw, decision, name, workout_id, workout, label)
@@ -123,14 +124,17 @@ def tidy_library(app: App, gw: Gateway, keep: int) -> int:
         ran_on = {a.start.astimezone(tz).date() for a in uow.repo.activities()}
         decided_for = {d.id: d.on for d in uow.repo.decisions()}
         rows = uow.repo.garmin_workouts()
+    uploaded = {r.workout_id for r in rows if r.workout_id is not None}
     removed = 0
     for entry in gw.library():
         tag = tag_of(entry.name)
-        if tag is None or entry.workout_id == keep:
-            continue  # hers, or the one just pushed
+        if tag is None or entry.workout_id == keep or entry.workout_id not in uploaded:
+            # Hers (no tag, a copy she made, or one she renamed), the one just pushed, or
+            # one this database did not upload (a fresh install on her account): left.
+            continue
         day = tag[0] or decided_for.get(tag[1])
         if day is None:
-            continue  # an earlier version's name for a decision this database never had
+            continue
         if day <= today and day in ran_on:
             continue  # she ran that day: its calendar entry shows what she was given
         known = [r for r in rows if r.workout_id == entry.workout_id]

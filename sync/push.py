@@ -79,7 +79,9 @@ def push(
     else:
         targets = [to]
     workout = Workout(f"runback L{decision.level} {decision.on}", decision.on, parse(decision.spec))
-    made = label(workout, decision.id, decision.body.get("reasons", []))
+    made = label(
+        workout, decision.id, decision.body.get("reasons", []), decision.phase, decision.level
+    )
     if app.looking_back:  # a replay of a past day writes files here, never to her watch or Garmin
         return [
             _push_one(app, decision, workout, made, target, dry_run)

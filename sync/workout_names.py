@@ -31,17 +31,24 @@ _EARLIER_TAG = re.compile(r"^RB L\d+ \d\d-\d\d #(\d+)$")  # runback's names befo
 class Label:
     watch_name: str  # at most WATCH_NAME_BYTES, ASCII
     connect_name: str  # the watch name and runback's tag
-    description: str  # why this session, one line
+    description: str  # why this session, one line: for her own files and watch
     sport: str  # running | walking
+    # For Garmin Connect, a third party's servers: the session without its reasons,
+    # which may name symptoms (health data stays with her).
+    connect_description: str = ""
 
 
-def label(workout: Workout, decision_id: int, reasons: Sequence[str]) -> Label:
+def label(
+    workout: Workout, decision_id: int, reasons: Sequence[str], phase: str = "", level: int = 0
+) -> Label:
     name = watch_name(workout)
+    what = f"{phase} level {level}" if phase else "the next session"
     return Label(
         watch_name=name,
         connect_name=f"{name} (runback {workout.on.isoformat()} #{decision_id})",
         description=one_line(reasons, FIT_TEXT_BYTES),
         sport=sport_of(workout.steps),
+        connect_description=f"runback: {what} for {workout.on:%a %d %b %Y}. Why: runback plan.",
     )
 
 
