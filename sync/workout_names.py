@@ -4,8 +4,10 @@ a one-line note on why it is this session.
 Names: a watch shows at most 15 bytes of a workout's name (the FIT workout message holds
 `wkt_name` in 16 bytes with the terminator: FIT_WORKOUT_MESG_WKT_NAME_COUNT in Garmin's C
 SDK), so the name leads with what she will do and ends with the day:
-`5x30s/4:30 We 2`, `10x15s/3:45 12`, `Run 16:30 Fri 4`, `Walk 20m Mon 7`. Two workouts for
-one day differ in what they ask of her, so they differ in name. In Connect (80
+`5x30s/4:30 Tu29`, `6x15s/4:30 Th31`, `Run 16:30 Mo 14`, `Walk 20m Mon 14`. Sessions
+that ask different running of her differ in name wherever 15 bytes allow (a shorter form
+drops the walks before it drops a run); a new decision for a date replaces the old
+workout on the watch and in Connect anyway, so she never has two for one day. In Connect (80
 characters) the name goes on with a tag, `(runback 2026-12-02 #57)`: the date and the
 decision it came from, by which runback finds its own workouts in her library.
 """
@@ -59,28 +61,33 @@ def sport_of(items: Iterable[Item]) -> str:
 
 def watch_name(workout: Workout) -> str:
     """The name on the watch: the session in short, then the day (within 15 bytes)."""
-    main = summary(workout.steps)
     day = workout.on
     weekday = _WEEKDAYS[day.weekday()]
-    for candidate in (
-        f"{main} {weekday} {day.day}",
-        f"{main} {weekday[:2]} {day.day}",
-        f"{main} {weekday[:2]}{day.day}",
-        f"{main} {day.day}",
-    ):
-        if len(candidate.encode()) <= WATCH_NAME_BYTES:
-            return candidate
+    dates = (f"{weekday} {day.day}", f"{weekday[:2]} {day.day}", f"{weekday[:2]}{day.day}",
+             f"{day.day}")  # fmt: skip
+    for main in summaries(workout.steps):
+        for when in dates:
+            candidate = f"{main} {when}"
+            if len(candidate.encode()) <= WATCH_NAME_BYTES:
+                return candidate
     tail = f" {day.day}"
-    return main[: WATCH_NAME_BYTES - len(tail)] + tail
+    return summary(workout.steps)[: WATCH_NAME_BYTES - len(tail)] + tail
 
 
 def summary(items: Sequence[Item]) -> str:
     """The running of a session in a few characters: `5x30s/4:30` (5 times 30 s of running
-    and 4:30 of walking; `+` when more running follows), `10m+5m`, `Run 16:30`, `Walk 20m`."""
+    and 4:30 of walking), `7x15s/3:45+10s` (a shorter run after the block), `10m+5m`,
+    `Run 16:30`, `Walk 20m`."""
+    return summaries(items)[0]
+
+
+def summaries(items: Sequence[Item]) -> list[str]:
+    """The summary, then shorter forms that still tell the running apart, for a small
+    screen: without the walks (`6x2:25+30s`), then without the run after the block."""
     steps = flatten(items)
     runs = [s.duration_s for s in steps if s.kind == "run"]
     if not runs:
-        return f"Walk {duration(sum(s.duration_s for s in steps))}"
+        return [f"Walk {duration(sum(s.duration_s for s in steps))}"]
     blocks = [item for item in items if isinstance(item, Repeat) and totals([item]).run_s]
     if blocks:
         block = max(blocks, key=lambda r: totals([r]).run_s)
@@ -88,12 +95,27 @@ def summary(items: Sequence[Item]) -> str:
         shape = tuple(s.kind for s in inner if isinstance(s, Step))
         if len(shape) == len(inner) and shape in (("run", "walk"), ("run",)):
             parts = [duration(s.duration_s) for s in inner if isinstance(s, Step)]
-            text = f"{block.count}x{'/'.join(parts)}"
-            return text + ("+" if len(runs) > block.count else "")
+            head = f"{block.count}x{'/'.join(parts)}"
+            short = f"{block.count}x{parts[0]}"
+            extra = [r for r in _outside(items, block)]
+            if not extra:
+                return [head, short]
+            tail = "+" + "+".join(duration(r) for r in extra) if len(extra) <= 2 else "+"
+            return [head + tail, short + tail, head + "+", short + "+"]
     if len(runs) == 1:
-        return f"Run {duration(runs[0])}"
+        return [f"Run {duration(runs[0])}"]
     joined = "+".join(duration(r) for r in runs)
-    return joined if len(joined) <= 10 else f"{len(runs)} runs"
+    return [joined if len(joined) <= 12 else f"{len(runs)} runs"]
+
+
+def _outside(items: Sequence[Item], block: Repeat) -> list[int]:
+    """The run seconds of the session outside `block`, in order."""
+    out: list[int] = []
+    for item in items:
+        if item is block:
+            continue
+        out += [s.duration_s for s in flatten([item]) if s.kind == "run"]
+    return out
 
 
 def duration(seconds: int) -> str:

@@ -30,7 +30,8 @@ def w(spec: str, on: date = WED) -> Workout:
     [
         ("walk 5m, 5x(run 30s, walk 4m30s), walk 5m", "5x30s/4:30"),
         ("walk 5m, 10x(run 15s, walk 3m45s), walk 5m", "10x15s/3:45"),
-        ("walk 5m, 7x(run 15s, walk 3m45s), run 10s, walk 5m", "7x15s/3:45+"),
+        ("walk 5m, 7x(run 15s, walk 3m45s), run 10s, walk 5m", "7x15s/3:45+10s"),
+        ("walk 5m, run 10m35s, walk 2m, run 10m25s, walk 5m", "10:35+10:25"),
         ("walk 5m, 5x(run 3m, walk 1m), walk 5m", "5x3m/1m"),
         ("walk 5m, run 10m, walk 2m, run 5m, walk 5m", "10m+5m"),
         ("walk 5m, run 16m30s, walk 5m", "Run 16:30"),
@@ -90,3 +91,27 @@ def test_names_that_are_not_runbacks_have_no_tag() -> None:
     assert tag_of("Tempo Tuesday") is None
     assert tag_of("5x30s/4:30 We 2") is None
     assert tag_of("RB L3 11-20 #12") == (None, 12)  # the names of earlier versions
+
+
+def test_every_session_the_rules_can_give_for_a_day_is_named_apart_by_its_running() -> None:
+    """Every ladder level under every leak cap (5 s steps to 30 min): two sessions for the
+    same day whose running differs never share a name, and every name fits the watch."""
+    from rules.leakcap import LeakCap, prescribe
+    from rules.workout import flatten
+
+    rules = RulesConfig()
+    day = date(2026, 12, 29)
+    running: dict[str, set[tuple[int, ...]]] = {}
+    for level in rules.levels:
+        sessions = [level.items]
+        for cap in range(15, 1800, 5):
+            items, capped = prescribe(level.number, LeakCap(cap, cap, day), rules)
+            if capped:
+                sessions.append(items)
+        for items in sessions:
+            name = watch_name(Workout("x", day, items))
+            assert len(name.encode()) <= WATCH_NAME_BYTES, name
+            runs = tuple(s.duration_s for s in flatten(items) if s.kind == "run")
+            running.setdefault(name, set()).add(runs)
+    clashes = {name: runs for name, runs in running.items() if len(runs) > 1}
+    assert clashes == {}
