@@ -26,7 +26,7 @@ FACTORS: tuple[tuple[str, str, list[float], list[str]], ...] = (
         "fluid intake",
         "fluid_ml",
         [0, 1500, 2500, 100_000],
-        ["under 1.5 l", "1.5-2.5 l", "over 2.5 l"],
+        ["under 1.5 l", "1.5-2.5 l", "2.5 l or more"],
     ),
     ("sleep the night before", "slept_h", [0, 6, 8, 24.01], ["under 6 h", "6-8 h", "8 h or more"]),
     (

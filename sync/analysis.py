@@ -8,7 +8,7 @@ person (a table and a one-line verdict).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import tzinfo
+from datetime import date, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +38,8 @@ class Analysis:
     match: Match
     # Why the workout recorded in the file was not used (too big to expand), or None.
     ignored: str | None = None
+    # The birth date, when the run is from before it (not part of the programme).
+    before_birth: date | None = None
 
 
 @dataclass(frozen=True)
@@ -90,9 +92,14 @@ def analyze_target(app: App, target: str, plan_spec: str | None) -> Analysis:
     return analyze_file(app, path, plan_spec)
 
 
+MAX_ID = 2**31 - 1  # the store's ids are 32-bit integers
+
+
 def _stored_bytes(app: App, activity_id: int) -> bytes:
-    with app.uow() as uow:
-        stored = uow.repo.activity(activity_id)
+    stored = None
+    if activity_id <= MAX_ID:
+        with app.uow() as uow:
+            stored = uow.repo.activity(activity_id)
     if stored is None:
         raise BadInput(
             f"no activity {activity_id} (and no file of that name): see runback activities"
@@ -123,14 +130,17 @@ def analyze_file(
     if len(activity.columns) == 0:
         raise BadInput(f"{path}: no samples (the watch recorded no data points to analyse)")
     prescribed = None
-    if given is None:
-        from sync.planning import prescribed_plan
+    day = activity.start.astimezone(settings.tz()).date()
+    with app.uow() as uow:
+        profile = uow.repo.profile()
+        born = profile.birth_date if profile is not None and profile.before_birth(day) else None
+        if given is None and born is None:
+            from sync.planning import prescribed_plan
 
-        with app.uow() as uow:
-            prescribed = prescribed_plan(uow, activity.start.astimezone(settings.tz()).date())
+            prescribed = prescribed_plan(uow, day)
     choice = choose_plan(activity, given, prescribed, settings.plan_limits)
     match = analyze_activity(activity, choice.plan, settings)
-    return Analysis(activity, match, choice.ignored)
+    return Analysis(activity, match, choice.ignored, born)
 
 
 def _read(path: Path) -> bytes:
@@ -195,6 +205,8 @@ def as_text(analysis: Analysis, tz: tzinfo) -> list[str]:
         f"{act.start.astimezone(tz):%Y-%m-%d %H:%M}  {act.sport}  "
         f"{clock(act.timer_s)} on the timer  {km(act.distance_m)}"
     ]
+    if analysis.before_birth is not None:
+        lines.append(f"before the birth ({analysis.before_birth}): kept, not part of the programme")
     for repair in act.repairs:
         lines.append(f"repaired: {repair}")
     if analysis.ignored:

@@ -157,7 +157,14 @@ def _log(app: App, args: argparse.Namespace) -> int:
     run = f"run {done.activity.id}" if done.activity else "a day without a run"
     line = f"{what} {done.entry_id} for {done.entry.on} ({run})"
     leak = describe_leak(done.entry)
-    print(line + (f"; leaking from {leak}" if leak else ""))
+    line += f"; leaking from {leak}" if leak else ""
+    if done.activity is not None:
+        from sync.service import programme_start
+
+        born = programme_start(app)
+        if born is not None and done.activity.start.astimezone(app.settings.tz()).date() < born:
+            line += f"; a run from before the birth ({born}): not part of the programme"
+    print(line)
     return EXIT_OK
 
 

@@ -22,6 +22,7 @@ from rules.activity import (
     Split,
     refusal,
 )
+from sync.dates import out_of_range
 from sync.errors import FitFileError
 from sync.fitlaps import build_laps
 from sync.fitscan import scan
@@ -314,6 +315,9 @@ class _Reader:
         )
         if start is None:
             raise FitFileError("an activity without a start time")
+        beyond = out_of_range(start.date())
+        if beyond:
+            raise FitFileError(f"an activity whose start cannot be right: {beyond}")
         timer_s = _num(session.get("total_timer_time"))
         elapsed_s = _num(session.get("total_elapsed_time"))
         if timer_s is None:

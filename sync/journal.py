@@ -554,13 +554,14 @@ def entry_json(entry_id: int, entry: SymptomEntry, source: str) -> dict[str, Any
 
 
 def describe_leak(entry: SymptomEntry) -> str:
-    """'run interval 3 at 0:20 (1:20 of running before)' or ''."""
+    """What follows 'leaking from': 'run interval 3 at 0:20 (1:20 of running before)', or
+    '34:59 on the timer (...)' when it is in no step of the plan, or ''."""
     p = entry.leak_point
     if p is None:
         return ""
     before = f"{clock(p.run_s_before)} of running before"
     if p.interval_index is None or p.into_interval_s is None:
-        return f"at {clock(entry.leak_at_s or 0)} on the timer ({before})"
+        return f"{clock(entry.leak_at_s or 0)} on the timer ({before})"
     where = (
         f"run interval {p.run_number}"
         if p.run_number is not None

@@ -76,3 +76,12 @@ def test_an_id_whose_raw_file_is_gone_says_where_it_looked(
     assert code == 2
     assert "its FIT file is missing from" in err
     assert err.count("\n") == 1
+
+
+def test_an_id_too_big_for_the_store_is_no_activity(
+    stored: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    home, _ = stored
+    code, _, err = run(capsys, home, "analyze", "9" * 25)
+    assert code == 2
+    assert err.startswith(f"runback: no activity {'9' * 25} ")

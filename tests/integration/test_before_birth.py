@@ -150,3 +150,28 @@ def test_ingest_and_activities_say_it_in_one_line(
     assert listing[-1].startswith("1 run from before the birth (2026-06-01): kept")
     log = (home / "logs" / "runback.log").read_text()
     assert "programme=before-birth" in log
+
+
+def test_analyze_and_a_journal_entry_for_an_old_run_say_it_is_outside_the_programme(
+    tmp_path: Any, capsys: Any, monkeypatch: Any
+) -> None:
+    from sync.cli import main
+
+    monkeypatch.setenv("RUNBACK_TIMEZONE", "UTC")
+    home = tmp_path / "home"
+    base = ["--home", str(home), "--today", TODAY.isoformat()]
+    assert main([*base, "profile", "set", "--birth-date", BORN.isoformat()]) == 0
+    old = tmp_path / "old.fit"
+    old.write_bytes(old_run(date(2019, 3, 9), 43, minutes=30))
+    assert main([*base, "ingest", str(old)]) == 0
+    capsys.readouterr()
+    assert main([*base, "analyze", "1"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[1] == "before the birth (2026-06-01): kept, not part of the programme"
+    code = main(
+        [*base, "symptoms", "log", "--activity", "1", "--leak", "leak", "--leak-at", "0:20"]
+    )
+    assert code == 0
+    line = capsys.readouterr().out.strip()
+    assert line.endswith("; a run from before the birth (2026-06-01): not part of the programme")
+    assert "from at" not in line

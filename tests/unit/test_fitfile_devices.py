@@ -140,3 +140,9 @@ def test_summary_first_files_read_like_the_usual_order() -> None:
     assert first.columns == usual.columns
     assert (first.start, first.timer_s) == (usual.start, usual.timer_s)
     assert first.repairs == ()
+
+
+def test_a_relative_file_anchored_past_2100_is_refused() -> None:
+    data = first_level(relative_from_s=7_200, local_timestamp=datetime(2105, 1, 1, 9, 0))
+    with pytest.raises(FitFileError, match="start cannot be right: 2105-01-01 is out of range"):
+        read_activity(data, tz=UTC)
