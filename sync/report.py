@@ -67,6 +67,7 @@ def build(app: App) -> str:
             if profile is not None and profile.before_birth(a.start.astimezone(tz).date())
         )
     leaks = {run: _onset_in_run(entries) for run, entries in per_run.items()}
+    today = app.today()  # a look at a past day (--today) shows what was known then
     rows = [
         SessionRow(
             s.day,
@@ -78,14 +79,14 @@ def build(app: App) -> str:
             leaks.get(s.activity_id),
         )
         for s in inputs.sessions
+        if s.day <= today
     ]
     weeks: dict[date, list[SessionRow]] = defaultdict(list)
     for row in rows:
         weeks[date.fromisocalendar(*row.day.isocalendar()[:2], 1)].append(row)
     week_keys = sorted(weeks)
-    today = app.today()
-    in_force = [d for d in decisions if d.made_for <= today]
-    latest = max(in_force, key=lambda d: (d.made_for, d.id)) if in_force else None
+    decisions = [d for d in decisions if d.made_for <= today]
+    latest = max(decisions, key=lambda d: (d.made_for, d.id)) if decisions else None
     leaked = [r for r in rows if r.leak_into_run_s is not None]
     parts = [
         _head(),

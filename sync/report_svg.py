@@ -119,16 +119,15 @@ def bar_chart(weeks: Sequence[date], minutes: Sequence[float], levels: Sequence[
         )
     for i, text in spaced_dates(centres, weeks):
         parts.append(_text(centres[i], H - PAD + 24, text))
+    # Her level where it changed, in a row of its own above the bars (a label over a
+    # thin bar would cover its neighbours), each kept inside the chart.
     changes = [
         i for i, lv in enumerate(levels) if lv is not None and (i == 0 or levels[i - 1] != lv)
     ]
-    level_texts = [f"L{levels[i]}" for i in changes]
-    for j in spaced([centres[i] for i in changes], level_texts):
-        i = changes[j]
-        y = H - PAD - (H - 2 * PAD) * minutes[i] / top - 6
-        parts.append(
-            _text(centres[i], max(y, 20 + FONT), level_texts[j], fill="level", cls="level")
-        )
+    texts = [f"L{levels[i]}" for i in changes]
+    xs = [max(centres[i], PAD + len(t) * CHAR_W / 2) for i, t in zip(changes, texts, strict=True)]
+    for j in spaced(xs, texts):
+        parts.append(_text(xs[j], PAD - 14, texts[j], fill="level", cls="level"))
     return _svg(parts, "running minutes per week")
 
 

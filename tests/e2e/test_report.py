@@ -237,3 +237,19 @@ def test_every_label_of_every_chart_is_readable_in_the_screenshot(
         assert len(tick_words) == len(ticks), (n, ticks, tick_words)
         height_px = min(end - start + 1 for start, end in tick_words)
         assert height_px >= 6, f"chart {n}: tick text {height_px} px high is too small to read"
+
+
+def test_a_look_at_a_past_day_shows_what_was_known_then(season: tuple[Any, str]) -> None:
+    app, _ = season
+    now = app.settings
+    try:
+        app.settings = now.model_copy(update={"today": date(2026, 3, 1)})
+        page = build(app)
+    finally:
+        app.settings = now
+    assert "to 28 Feb 2026" in page
+    charts = page.split("<h2>Running per week")[1].split("Decisions and why")[0]
+    decided = page.split("Decisions and why")[1]
+    for later in (" Mar", " Apr", " May"):
+        assert later not in charts, later
+        assert later not in decided.replace("2 Mar 2026", ""), later  # the next: 2 Mar
