@@ -406,9 +406,7 @@ def verdict(result: Match) -> str:
             continue
         number += 1
         if row.status == "short" and row.planned_s:
-            parts.append(
-                f"run {number} stopped at {clock(row.actual_s)} of {clock(row.planned_s)}"
-            )
+            parts.append(f"run {number} stopped at {clock(row.actual_s)} of {clock(row.planned_s)}")
         elif row.status == "missed":
             parts.append(f"run {number} missed")
     extras = [r for r in result.intervals if r.status == "extra"]
