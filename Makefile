@@ -27,8 +27,10 @@ test: $(VENV)/.installed-test
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
-## bench: ingest vs parse; detection + matching vs parse; worker latency and idle cost; refusing big non-run files
+## bench: CLI calls vs their floor; ingest vs parse; detection + matching vs parse; worker
+## latency and idle cost; refusing big non-run files
 bench: $(VENV)/.installed-test
+	$(BIN)/python bench/cli_bench.py
 	$(BIN)/python bench/ingest_bench.py
 	$(BIN)/python bench/match_bench.py
 	$(BIN)/python bench/worker_bench.py

@@ -19,6 +19,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from rules.results import Bout
+from rules.thresholds import DetectionThresholds
+
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
@@ -33,57 +36,6 @@ LABEL_OF = {"run": RUN, "walk": WALK, "stand": STAND}
 # A gap between samples longer than this is a clock jump, not missing data: the grid
 # skips it (keeping one unknown second) instead of allocating every second in between.
 CLOCK_JUMP_S = 3600
-MAX_MIN_BOUT_S = 8
-
-
-@dataclass(frozen=True)
-class DetectionThresholds:
-    """How seconds become run, walk or standing. Defaults and reasons: config/runback.toml."""
-
-    run_cadence_spm: float = 140.0
-    walk_cadence_max_spm: float = 130.0
-    walk_cadence_min_spm: float = 60.0
-    run_speed_mps: float = 1.9
-    walk_speed_mps: float = 0.4
-    cadence_smoothing_s: int = 5
-    speed_smoothing_s: int = 9
-    min_bout_s: int = 8
-    max_gap_s: int = 30
-
-    def __post_init__(self) -> None:
-        if not 0 < self.walk_cadence_min_spm < self.walk_cadence_max_spm <= self.run_cadence_spm:
-            raise ValueError(
-                "cadence thresholds must satisfy 0 < walk_cadence_min_spm < "
-                "walk_cadence_max_spm <= run_cadence_spm"
-            )
-        if not 0 < self.walk_speed_mps < self.run_speed_mps:
-            raise ValueError("speed thresholds must satisfy 0 < walk_speed_mps < run_speed_mps")
-        if not 1 <= self.min_bout_s <= MAX_MIN_BOUT_S:
-            raise ValueError(f"min_bout_s must be 1..{MAX_MIN_BOUT_S}, got {self.min_bout_s}")
-        for name in ("cadence_smoothing_s", "speed_smoothing_s"):
-            if not 1 <= getattr(self, name) <= 60:
-                raise ValueError(f"{name} must be 1..60, got {getattr(self, name)}")
-        if not 1 <= self.max_gap_s <= 600:
-            raise ValueError(f"max_gap_s must be 1..600, got {self.max_gap_s}")
-
-
-@dataclass(frozen=True)
-class Bout:
-    """A stretch of running or walking, `start` inclusive, `end` exclusive (UTC)."""
-
-    kind: str
-    start: datetime
-    end: datetime
-
-    def __post_init__(self) -> None:
-        if self.kind not in ("run", "walk"):
-            raise ValueError(f"Bout.kind must be run or walk, got {self.kind!r}")
-        if self.end <= self.start:
-            raise ValueError(f"Bout ends ({self.end}) at or before it starts ({self.start})")
-
-    @property
-    def duration_s(self) -> int:
-        return round((self.end - self.start).total_seconds())
 
 
 @dataclass(frozen=True, eq=False)

@@ -12,80 +12,23 @@ Either way the bouts say what she did inside each window: a run step she ran is
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from itertools import pairwise
 
 import numpy as np
 
 from rules.activity import Activity, Lap
-from rules.bouts import RUN, Bout, DetectionThresholds, Track, detect
+from rules.bouts import RUN, Track, detect
 from rules.plan import Plan, PlannedStep
+from rules.results import Compliance, IntervalResult, Match
 from rules.sessions import clock
+from rules.thresholds import DetectionThresholds, MatchThresholds
 
 # Laps that end because the watch split a long step (auto lap by distance or position),
 # not because the step ended.
 _SPLIT_TRIGGERS = frozenset(
     {"distance", "position_start", "position_lap", "position_waypoint", "position_marked"}
 )
-
-
-@dataclass(frozen=True)
-class MatchThresholds:
-    """When a step counts as done. Defaults and reasons: config/runback.toml."""
-
-    done_ratio: float = 0.9
-    missed_below_s: int = 3
-    extra_run_s: int = 10
-    tail_lap_s: int = 5
-    align_tolerance_s: int = 15
-
-    def __post_init__(self) -> None:
-        if not 0.5 <= self.done_ratio <= 1.0:
-            raise ValueError(f"done_ratio must be 0.5..1.0, got {self.done_ratio}")
-        if not 0 <= self.missed_below_s <= 60:
-            raise ValueError(f"missed_below_s must be 0..60, got {self.missed_below_s}")
-        if not 0 <= self.extra_run_s <= 300:
-            raise ValueError(f"extra_run_s must be 0..300, got {self.extra_run_s}")
-        if not 0 <= self.tail_lap_s <= 30:
-            raise ValueError(f"tail_lap_s must be 0..30, got {self.tail_lap_s}")
-        if not 5 <= self.align_tolerance_s <= 600:
-            raise ValueError(f"align_tolerance_s must be 5..600, got {self.align_tolerance_s}")
-
-
-@dataclass(frozen=True)
-class IntervalResult:
-    """One row of the flattened plan and what happened in it (`index` counts from 1)."""
-
-    index: int
-    kind: str
-    planned_s: int | None
-    actual_s: int
-    status: str  # done | short | missed | extra
-    start: datetime | None
-    end: datetime | None
-    avg_heart_rate: float | None
-    avg_cadence_spm: float | None
-    avg_speed_mps: float | None
-
-
-@dataclass(frozen=True)
-class Compliance:
-    run_planned_s: int
-    run_actual_s: int
-    run_intervals_planned: int
-    run_intervals_done: int
-
-
-@dataclass(frozen=True)
-class Match:
-    """The session against its plan. `path` says how windows were found: laps or signal."""
-
-    plan: Plan | None
-    bouts: tuple[Bout, ...]
-    intervals: tuple[IntervalResult, ...]
-    compliance: Compliance
-    path: str  # "laps" | "signal" | "none"
 
 
 Window = tuple[int, int]

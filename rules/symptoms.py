@@ -16,8 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from rules.activity import Pause
-from rules.bouts import Bout
-from rules.matching import IntervalResult
+from rules.results import Bout, IntervalResult
 
 LEAKS = ("none", "drops", "leak")
 BREATHING = ("easy", "ok", "hard")

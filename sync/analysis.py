@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from rules.activity import Activity
 from rules.bouts import detect
-from rules.matching import IntervalResult, Match, match, verdict
+from rules.matching import match, verdict
 from rules.plan import Plan, PlanTooLarge, plan_from_items, plan_from_recorded
+from rules.results import IntervalResult, Match
 from rules.workout import DEFAULT_LIMITS, PlanLimits, SpecError, parse
 from sync.errors import BadInput, FitFileError
 from sync.fitfile import read_activity

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from sync.bootstrap import App
     from sync.settings import Settings
 
-from sync.cli_journal import add_parsers, cmd_profile, cmd_readiness, cmd_symptoms
+from sync.cli_journal import add_parsers, check_args, cmd_profile, cmd_readiness, cmd_symptoms
 from sync.formatting import clock, iso, km, printable
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
@@ -170,6 +170,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help
         return int(exc.code or 0)
     from sync.errors import BadInput, RunbackError
+
+    try:
+        check_args(args)  # wrong options answer before settings and the database open
+    except BadInput as exc:
+        return _fail(str(exc), EXIT_BAD_INPUT)
 
     app = None
     try:

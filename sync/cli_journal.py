@@ -131,9 +131,35 @@ def cmd_symptoms(app: App, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def check_args(args: argparse.Namespace) -> None:
+    """Refuse wrong options before settings and the database are opened (BadInput)."""
+    if args.command == "symptoms" and args.symptoms_command == "log":
+        from sync.journal import check_fields
+
+        check_fields(_log_fields(args))
+
+
 def _log(app: App, args: argparse.Namespace) -> int:
     from sync.journal import describe_leak, record_entry
 
+    done = record_entry(app, _log_fields(args))
+    what = "already recorded as entry" if done.duplicate else "recorded entry"
+    run = f"run {done.activity.id}" if done.activity else "a day without a run"
+    line = f"{what} {done.entry_id} for {done.entry.on} ({run})"
+    leak = describe_leak(done.entry)
+    line += f"; leaking from {leak}" if leak else ""
+    if done.activity is not None:
+        from sync.service import programme_start
+
+        born = programme_start(app)
+        if born is not None and done.activity.start.astimezone(app.settings.tz()).date() < born:
+            line += f"; a run from before the birth ({born}): not part of the programme"
+    print(line)
+    return EXIT_OK
+
+
+def _log_fields(args: argparse.Namespace) -> dict[str, str]:
+    """The `symptoms log` options by their journal column names (given ones only)."""
     fields = {
         "activity": args.activity,
         "date": args.date,
@@ -152,20 +178,7 @@ def _log(app: App, args: argparse.Namespace) -> int:
         "bowel": args.bowel,
         "note": args.note,
     }
-    done = record_entry(app, {k: v for k, v in fields.items() if v is not None})
-    what = "already recorded as entry" if done.duplicate else "recorded entry"
-    run = f"run {done.activity.id}" if done.activity else "a day without a run"
-    line = f"{what} {done.entry_id} for {done.entry.on} ({run})"
-    leak = describe_leak(done.entry)
-    line += f"; leaking from {leak}" if leak else ""
-    if done.activity is not None:
-        from sync.service import programme_start
-
-        born = programme_start(app)
-        if born is not None and done.activity.start.astimezone(app.settings.tz()).date() < born:
-            line += f"; a run from before the birth ({born}): not part of the programme"
-    print(line)
-    return EXIT_OK
+    return {k: v for k, v in fields.items() if v is not None}
 
 
 def _import(app: App, args: argparse.Namespace) -> int:

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rules.profile import (
     READINESS_SYMPTOMS,
@@ -29,11 +29,13 @@ from rules.profile import (
 from rules.symptoms import EntryError, SymptomEntry, link_leak
 from rules.workout import SpecError, parse_duration
 from sync import logs
-from sync.bootstrap import App
 from sync.dates import out_of_range
 from sync.errors import BadInput
 from sync.formatting import clock
-from sync.store.repository import StoredActivity, UnitOfWork
+
+if TYPE_CHECKING:  # types only: the option checks run before the database is opened
+    from sync.bootstrap import App
+    from sync.store.repository import StoredActivity, UnitOfWork
 
 # The options of `runback symptoms log`, which are also the CSV columns.
 ENTRY_COLUMNS = (
@@ -254,6 +256,16 @@ def resolve(
         )
         entry = replace(entry, leak_point=point)
     return entry, run
+
+
+def check_fields(fields: Mapping[str, str | None]) -> None:
+    """Refuse an entry whose options are wrong in themselves (a pain of 11, a leak time
+    that is no time), before anything is opened; BadInput names the option. What needs
+    the store (the run it belongs to, a date not in the future) is checked on recording."""
+    try:
+        parse_fields(fields, date.today())
+    except EntryError as exc:
+        raise BadInput(f"--{exc.name}: {exc.message}") from None
 
 
 def record_entry(app: App, fields: Mapping[str, str | None], source: str = "cli") -> Recorded:

@@ -15,6 +15,7 @@ from typing import Any
 from rules.ladder import RulesConfig
 from sync.errors import ConfigError
 from sync.settings import config_dir
+from sync.typed import Invalid, build
 
 SECTIONS = ("ladder", "progression", "safety")
 
@@ -63,17 +64,13 @@ def _flatten(data: dict[str, Any], source: Path) -> dict[str, tuple[str, Any]]:
 
 
 def _build(merged: dict[str, Any], origin: dict[str, str]) -> RulesConfig:
-    from pydantic import TypeAdapter, ValidationError
-
     try:
-        return TypeAdapter(RulesConfig).validate_python(merged)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = [str(p) for p in err["loc"]]
-        key = ".".join(loc)
-        if loc and loc[0] in origin and loc[0] != "symptoms":
-            key = f"{origin[loc[0]]}.{key}"
-        message = str(err["msg"]).removeprefix("Value error, ")
+        return build(RulesConfig, merged)
+    except Invalid as exc:
+        loc = [str(p) for p in exc.loc]
         if not loc:  # a check across keys, raised by the dataclass itself
-            raise ConfigError(f"rules: {message}") from None
-        raise ConfigError(f"rules: '{key}': {message}") from None
+            raise ConfigError(f"rules: {exc.message}") from None
+        key = exc.where
+        if loc[0] in origin and loc[0] != "symptoms":
+            key = f"{origin[loc[0]]}.{key}"
+        raise ConfigError(f"rules: '{key}': {exc.message}") from None

@@ -9,12 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from rules.activity import Activity
-from rules.matching import Match
+from rules.results import Match
 from sync import logs
-from sync.analysis import analyze_activity, choose_plan
 from sync.bootstrap import App
 from sync.errors import FitFileError
-from sync.fitfile import read_activity
 from sync.formatting import iso, safe_text
 from sync.rawstore import RawOrigin, sha256_of
 from sync.store.repository import Duplicate, IngestLogEntry, StoredActivity
@@ -45,6 +43,8 @@ def ingest_bytes(
     another name, or once from the inbox and once from Garmin, is one activity. A name
     that is not UTF-8 is stored with its odd bytes written \\xNN (the log escapes it too).
     """
+    from sync.fitfile import read_activity  # here: fitparse and numpy load only to ingest
+
     shown, file_name = file_name, safe_text(file_name)
     sha = sha256_of(data)
     with app.uow() as uow:
@@ -132,6 +132,7 @@ def _match_at_ingest(app: App, act: Activity, file_name: str) -> tuple[Match, da
 
     A recorded workout too big to expand is ignored (the run is still stored), and the
     log says why."""
+    from sync.analysis import analyze_activity, choose_plan  # numpy: only to ingest
     from sync.planning import prescribed_plan
 
     day = act.start.astimezone(app.settings.tz()).date()
@@ -304,6 +305,8 @@ def rebuild(app: App) -> RebuildReport:
     """Re-create the activities from the raw FIT store: new rows for files the database
     lost, fresh fields, laps, bouts and matches (same ids) for the ones it has. Nothing
     is deleted."""
+    from sync.fitfile import read_activity
+
     created = refreshed = 0
     problems: list[str] = []
     for sha, path in app.raw.all():

@@ -4,23 +4,22 @@ then RUNBACK_* environment variables, then command-line options (highest).
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from datetime import date, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import (
-    BaseSettings,
-    PydanticBaseSettingsSource,
-    SettingsConfigDict,
-    TomlConfigSettingsSource,
-)
-
-from rules.bouts import DetectionThresholds
-from rules.matching import MatchThresholds
+from rules.thresholds import DetectionThresholds, MatchThresholds
 from rules.workout import PlanLimits
 from sync.errors import ConfigError
+from sync.typed import Bounds, Invalid, Secret, build
+
+ENV_PREFIX = "RUNBACK_"
+NESTED = "__"  # RUNBACK_DETECTION__MIN_BOUT_S=6 is [detection] min_bout_s = 6
 
 
 def config_dir() -> Path:
@@ -38,83 +37,64 @@ def default_home() -> Path:
     return base / "runback"
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(
-        env_prefix="RUNBACK_", env_nested_delimiter="__", extra="forbid"
-    )
-
-    home: Path = Field(default_factory=default_home)
+@dataclass(frozen=True)
+class Settings:
+    home: Path = field(default_factory=default_home)
     # A URL may hold a password: kept secret, never logged.
-    database_url: SecretStr | None = None
+    database_url: Secret | None = None
     # Docker secrets and the like: the URL, or just its password, read from a file (the
     # file's content, stripped). A password given apart from the URL is URL-escaped into
     # it, so any character works.
     database_url_file: Path | None = None
-    database_password: SecretStr | None = None
+    database_password: Secret | None = None
     database_password_file: Path | None = None
     timezone: str = "local"
     today: date | None = None
     athlete: str = "default"
-    inbox_scan_s: float = Field(default=2.0, gt=0, le=3600)
-    inbox_stable_s: float = Field(default=1.0, ge=0, le=600)
+    inbox_scan_s: Annotated[float, Bounds(gt=0, le=3600)] = 2.0
+    inbox_stable_s: Annotated[float, Bounds(ge=0, le=600)] = 1.0
     # A FIT file shorter than its header says (a copy still arriving in pieces) waits
     # until it has not changed for this long before it is refused as truncated.
-    inbox_truncated_wait_s: float = Field(default=60.0, ge=0, le=24 * 3600)
-    garmin_pull_min: float = Field(default=15.0, ge=1, le=24 * 60)
+    inbox_truncated_wait_s: Annotated[float, Bounds(ge=0, le=24 * 3600)] = 60.0
+    garmin_pull_min: Annotated[float, Bounds(ge=1, le=24 * 60)] = 15.0
     log_json: bool = False
-    log_max_bytes: int = Field(default=5_000_000, ge=10_000)
-    log_backups: int = Field(default=5, ge=1, le=100)
+    log_max_bytes: Annotated[int, Bounds(ge=10_000)] = 5_000_000
+    log_backups: Annotated[int, Bounds(ge=1, le=100)] = 5
     # How seconds become running or walking, and when a step counts as done: the rules
     # dataclasses check their own bounds, so a bad value names its key here.
-    detection: DetectionThresholds = Field(default_factory=DetectionThresholds)
-    matching: MatchThresholds = Field(default_factory=MatchThresholds)
+    detection: DetectionThresholds = field(default_factory=DetectionThresholds)
+    matching: MatchThresholds = field(default_factory=MatchThresholds)
     # How big a workout may be with its repeats expanded (a --plan spec, a file's workout).
-    plan_limits: PlanLimits = Field(default_factory=PlanLimits)
+    plan_limits: PlanLimits = field(default_factory=PlanLimits)
     # A mounted watch (its root, holding GARMIN/): workouts are also written to
     # GARMIN/NewFiles there. Watches that connect over MTP need an MTP mount first.
     watch_dir: Path | None = None
     # Runs on the watch older than this are left there (default: the birth date, or the
     # last 30 days while it is unknown); how often to look whether the watch is mounted.
     watch_since: date | None = None
-    watch_scan_s: float = Field(default=10.0, ge=1, le=3600)
+    watch_scan_s: Annotated[float, Bounds(ge=1, le=3600)] = 10.0
     # A TOML file overriding config/rules.toml (the ladder, progression, safety, symptoms).
     rules_file: Path | None = None
 
-    @field_validator(
-        "home", "watch_dir", "rules_file", "database_url_file", "database_password_file"
-    )
-    @classmethod
-    def _expand_home(cls, value: Path | None) -> Path | None:
-        """`~/watch` as a shell would read it: TOML files, env files and systemd do not."""
-        return None if value is None else value.expanduser()
+    def __post_init__(self) -> None:
+        for name in _PATHS:  # `~/watch` as a shell reads it: TOML, env files, systemd do not
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, value.expanduser())
+        try:
+            resolve_timezone(self.timezone)
+        except ValueError as exc:
+            raise Invalid(("timezone",), str(exc)) from None
+        if self.today is not None:
+            from sync.dates import out_of_range
 
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        resolve_timezone(value)
-        return value
+            problem = out_of_range(self.today)
+            if problem:
+                raise Invalid(("today",), problem)
 
-    @field_validator("today")
-    @classmethod
-    def _usable_day(cls, value: date | None) -> date | None:
-        from sync.dates import out_of_range
-
-        problem = out_of_range(value) if value is not None else None
-        if problem:
-            raise ValueError(problem)
-        return value
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        # The TOML files are named by load_settings() on the class it builds.
-        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+    def replace(self, **changes: Any) -> Settings:
+        """These settings with some values changed (checked like any other)."""
+        return dataclasses.replace(self, **changes)
 
     # --- derived paths ----------------------------------------------------------------
 
@@ -211,28 +191,70 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
     """Settings from every source; a bad value raises ConfigError naming the key.
 
     The settings file is `config_file` (--config), else the one named by RUNBACK_CONFIG.
+    Tables merge key by key: a file that sets `[detection] min_bout_s` keeps the other
+    detection defaults.
     """
     if config_file is None and os.environ.get("RUNBACK_CONFIG"):
         config_file = Path(os.environ["RUNBACK_CONFIG"]).expanduser()
     if config_file is not None and not config_file.is_file():
         named = " (RUNBACK_CONFIG)" if os.environ.get("RUNBACK_CONFIG") == str(config_file) else ""
         raise ConfigError(f"settings file {config_file}{named} does not exist")
-    files = [config_dir() / "runback.toml", *([config_file] if config_file else [])]
-
-    class LoadedSettings(Settings):
-        model_config = SettingsConfigDict(
-            env_prefix="RUNBACK_", env_nested_delimiter="__", extra="forbid", toml_file=files
-        )
-
+    merged: dict[str, Any] = {}
+    for source in (config_dir() / "runback.toml", *([config_file] if config_file else [])):
+        _merge(merged, _read_toml(source))
+    _merge(merged, _from_environment(os.environ))
+    _merge(merged, {k: v for k, v in overrides.items() if v is not None})
     try:
-        return LoadedSettings(**{k: v for k, v in overrides.items() if v is not None})
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        key = ".".join(str(p) for p in err["loc"]) or "settings"
-        message = str(err["msg"]).removeprefix("Value error, ")
-        raise ConfigError(f"setting '{key}': {message}") from None
-    except ValueError as exc:  # TOML syntax errors and the like
-        raise ConfigError(f"settings: {exc}") from None
+        return build(Settings, merged)
+    except Invalid as exc:
+        raise ConfigError(f"setting '{exc.where or 'settings'}': {exc.message}") from None
+
+
+_PATHS = ("home", "watch_dir", "rules_file", "database_url_file", "database_password_file")
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"settings file {path}: {exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"settings file {path}: not UTF-8 text") from None
+    except OSError as exc:
+        raise ConfigError(f"settings file {path}: cannot read it ({exc.strerror or exc})") from None
+
+
+def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    """RUNBACK_<KEY> and RUNBACK_<TABLE>__<KEY> (any case) as a settings table.
+
+    Variables that name no setting (RUNBACK_CONFIG, RUNBACK_UID, ...) are not settings and
+    are left alone; an empty one counts as unset, as `KEY=` in an env file means."""
+    top = {f.name for f in fields(Settings)}
+    out: dict[str, Any] = {}
+    for name, value in environ.items():
+        if not name.upper().startswith(ENV_PREFIX) or not value:
+            continue
+        path = name[len(ENV_PREFIX) :].lower().split(NESTED)
+        if path[0] not in top:
+            continue
+        table = out
+        for part in path[:-1]:
+            table = table.setdefault(part, {})
+            if not isinstance(table, dict):
+                raise ConfigError(f"setting '{'.'.join(path)}': {name} and another variable clash")
+        table[path[-1]] = value
+    return out
+
+
+def _merge(into: dict[str, Any], layer: Mapping[str, Any]) -> None:
+    for key, value in layer.items():
+        if isinstance(value, Mapping) and isinstance(into.get(key), dict):
+            _merge(into[key], value)
+        elif isinstance(value, Mapping):
+            into[key] = dict(value)
+        else:
+            into[key] = value
 
 
 def resolve_timezone(name: str) -> tzinfo:

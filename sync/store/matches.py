@@ -13,8 +13,7 @@ from datetime import datetime
 from sqlalchemy import Connection, delete, insert, select
 
 from rules.activity import Pause
-from rules.bouts import Bout
-from rules.matching import Compliance, IntervalResult, Match
+from rules.results import Bout, Compliance, IntervalResult, Match
 from sync.store import schema as s
 
 

@@ -243,7 +243,7 @@ def test_a_look_at_a_past_day_shows_what_was_known_then(season: tuple[Any, str])
     app, _ = season
     now = app.settings
     try:
-        app.settings = now.model_copy(update={"today": date(2026, 3, 1)})
+        app.settings = now.replace(today=date(2026, 3, 1))
         page = build(app)
     finally:
         app.settings = now

@@ -22,7 +22,7 @@ OLD_RUNS = [date(2014, 5, 3), date(2019, 3, 9), date(2025, 11, 30), date(2026, 5
 
 
 def at(app: Any, day: date) -> Any:
-    app.settings = app.settings.model_copy(update={"today": day})
+    app.settings = app.settings.replace(today=day)
     return app
 
 

@@ -155,7 +155,7 @@ def on_day(app: App, day: Any) -> App:
     """The same app a few days earlier or later (its clock too)."""
     from datetime import UTC, datetime, time
 
-    app.settings = app.settings.model_copy(update={"today": day})
+    app.settings = app.settings.replace(today=day)
     app.clock = lambda: datetime.combine(day, time(9), UTC)
     return app
 

@@ -64,7 +64,7 @@ class Her:
     serial: int = 70_000
 
     def at(self, day: date) -> Any:
-        self.app.settings = self.app.settings.model_copy(update={"today": day})
+        self.app.settings = self.app.settings.replace(today=day)
         return self.app
 
     def decide(self, day: date) -> Decision:

@@ -182,7 +182,7 @@ def test_the_worker_pass_does_the_round_trip_and_a_structured_run_is_matched(
     assert decision.workout is not None
     day = decision.on
     start = datetime.combine(day, time(7), UTC)
-    app.settings = app.settings.model_copy(update={"today": day})
+    app.settings = app.settings.replace(today=day)
     app.clock = lambda: datetime.combine(day, time(9), UTC)
     (watch / "GARMIN" / "Activity" / f"{start:%Y-%m-%d-%H-%M-%S}.fit").write_bytes(
         follow(decision.workout.spec, start, serial=31)

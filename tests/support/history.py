@@ -21,7 +21,7 @@ BEFORE_BIRTH = [date(2014, 5, 3), date(2019, 3, 9), date(2024, 12, 28), date(202
 
 
 def at(app: Any, day: date) -> Any:
-    app.settings = app.settings.model_copy(update={"today": day})
+    app.settings = app.settings.replace(today=day)
     return app
 
 
