@@ -35,6 +35,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/match_bench.py
 	$(BIN)/python bench/worker_bench.py
 	$(BIN)/python bench/refuse_bench.py
+	$(BIN)/python bench/refresh_bench.py
 
 ## soak: long runs that print their counts: 10,000 random histories through the progression
 ## rules (violations per invariant), then seeded FIT mutants through ingest and the worker

@@ -235,6 +235,19 @@ def assess(
 ) -> Assessment:
     """Assess `entry` against the entries before it (`history`, oldest first)."""
     th = thresholds or SymptomThresholds()
+    previous = next((e.leak_point for e in reversed(history) if e.leak_point is not None), None)
+    return assess_after(entry, history[-th.trend_sessions :], previous, th)
+
+
+def assess_after(
+    entry: SymptomEntry,
+    recent: Sequence[SymptomEntry],
+    previous_leak: LeakPoint | None,
+    th: SymptomThresholds,
+) -> Assessment:
+    """`assess` from what it reads of the history: the entries just before (at least
+    `trend_sessions` of them, oldest first) and the latest leak point placed before this
+    entry. A season is assessed in one pass this way, not by rereading it per entry."""
     red: list[str] = []
     if entry.bleeding:
         red.append("bleeding")
@@ -249,8 +262,7 @@ def assess(
         back.append("pain")
     if entry.pain_next_day:
         back.append("pain-next-day")
-    previous_leak = next((e for e in reversed(history) if e.leak_point is not None), None)
-    if _earlier(entry.leak_point, previous_leak.leak_point if previous_leak else None):
+    if _earlier(entry.leak_point, previous_leak):
         back.append("leak-earlier")
     tired: list[str] = []
     if entry.rpe is not None and entry.rpe >= th.high_rpe:
@@ -278,7 +290,7 @@ def assess(
         step_back=tuple(back),
         fatigue=tuple(tired),
         leak=entry.leak_point,
-        trend=_trend(entry, history[-th.trend_sessions :], back, th, free),
+        trend=_trend(entry, recent[-th.trend_sessions :], back, th, free),
         symptom_free=free,
         activity_id=entry.activity_id,
         signs=tuple(signs),

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from rules.patterns import Patterns, SessionFacts, patterns
-from rules.symptoms import Assessment, SymptomEntry, SymptomThresholds, assess, merged
+from rules.symptoms import (
+    Assessment,
+    LeakPoint,
+    SymptomEntry,
+    SymptomThresholds,
+    assess_after,
+    merged,
+)
 from sync.bootstrap import App
 from sync.store.repository import UnitOfWork
 
@@ -40,13 +48,25 @@ def assessed(uow: UnitOfWork, thresholds: SymptomThresholds) -> list[AssessedSes
     }
     runs = sorted(latest.values(), key=lambda pair: (pair[1].on, pair[0]))
     out: list[AssessedSession] = []
+    # One pass: each entry needs only the last few before it and the latest leak point.
+    keep = thresholds.trend_sessions
     history: list[SymptomEntry] = []
+    leak_so_far: list[LeakPoint | None] = []  # the latest leak point among history[: i + 1]
+    leak: LeakPoint | None = None
     for entry_id, entry in runs:
-        out.append(AssessedSession(entry_id, entry, assess(entry, history, thresholds)))
+        recent = history[-keep:]  # keep >= 1 (SymptomThresholds checks it)
+        out.append(AssessedSession(entry_id, entry, assess_after(entry, recent, leak, thresholds)))
         history.append(entry)
+        leak = entry.leak_point if entry.leak_point is not None else leak
+        leak_so_far.append(leak)
+    run_days = [e.on for e in history]
     for entry_id, entry in days:
-        before = [e for e in history if e.on <= entry.on]
-        out.append(AssessedSession(entry_id, entry, assess(entry, before, thresholds)))
+        n = bisect_right(run_days, entry.on)  # the runs on or before that day
+        recent = history[max(0, n - keep) : n]
+        before = leak_so_far[n - 1] if n else None
+        out.append(
+            AssessedSession(entry_id, entry, assess_after(entry, recent, before, thresholds))
+        )
     return out
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -24,7 +25,7 @@ from rules.workout import Item, Repeat, Step, parse, totals
 from sync import logs
 from sync.bootstrap import App
 from sync.insights import assessed
-from sync.store.decisions import StoredDecision
+from sync.store.decisions import Given, StoredDecision
 from sync.store.repository import UnitOfWork
 
 LIVE_PHASES = ("walk", "run-walk", "continuous")
@@ -44,23 +45,24 @@ def gather(app: App, uow: UnitOfWork) -> Inputs:
     profile = uow.repo.profile()
     run_s = uow.repo.run_seconds_by_activity()
     matches = uow.repo.match_summaries()
-    given = sorted(uow.repo.decisions(), key=lambda d: (d.on, d.id))
+    given = uow.repo.given()
+    given_on = [g.on for g in given]
     longest: dict[str, int] = {}
     sessions = []
-    for act in uow.repo.activities():
-        day = act.start.astimezone(tz).date()
+    for activity_id, start in uow.repo.activity_starts():
+        day = start.astimezone(tz).date()
         if profile is not None and profile.before_birth(day):
             continue  # her watch's history: kept, not part of the programme
-        summary = matches.get(act.id)
+        summary = matches.get(activity_id)
         spec = summary.plan_spec if summary else None
         if spec is not None and spec not in longest:
             longest[spec] = _longest_run(spec)
         sessions.append(
             SessionRecord(
                 day=day,
-                activity_id=act.id,
-                run_s=run_s.get(act.id, 0),
-                level=_level_of(given, app.rules, day, spec),
+                activity_id=activity_id,
+                run_s=run_s.get(activity_id, 0),
+                level=_level_of(given, given_on, app.rules, day, spec),
                 runs_planned=summary.runs_planned if summary else None,
                 runs_done=summary.runs_done if summary else None,
                 runs_missed=summary.runs_missed if summary else None,
@@ -88,12 +90,13 @@ def _longest_run(spec: str) -> int:
 
 
 def _level_of(
-    given: list[StoredDecision], rules: RulesConfig, day: date, spec: str | None
+    given: list[Given], given_on: list[date], rules: RulesConfig, day: date, spec: str | None
 ) -> int | None:
     """The level she was on that day: the decision she followed, or the ladder level of
-    the workout she ran, or the level she had been given when she ran freestyle."""
-    before = [d for d in given if d.on <= day]
-    latest = before[-1] if before else None
+    the workout she ran, or the level she had been given when she ran freestyle.
+    `given` is in date order and `given_on` its dates, so each look is a bisection."""
+    count = bisect_right(given_on, day)
+    latest = given[count - 1] if count else None
     if latest is not None and spec is not None and latest.spec == spec:
         return latest.level
     by_spec = rules.level_of_spec(spec)

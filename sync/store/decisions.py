@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, func, insert, select, update
 
@@ -24,6 +24,16 @@ class StoredDecision:
     body: dict[str, Any]
     inputs: dict[str, Any]
     digest: str
+
+
+class Given(NamedTuple):
+    """What a decision gave, without its reasons and inputs (for deciding again)."""
+
+    on: date
+    id: int
+    phase: str
+    level: int
+    spec: str | None
 
 
 class DecisionQueries:
@@ -65,6 +75,16 @@ class DecisionQueries:
             select(s.decision).where(d.athlete_id == self.athlete_id).order_by(d.id)
         )
         return [_stored(row) for row in rows]
+
+    def given(self) -> list[Given]:
+        """Every decision's date, phase, level and workout, by date then as made."""
+        d = s.decision.c
+        rows = self.conn.execute(
+            select(d.on_date, d.id, d.phase, d.level, d.spec)
+            .where(d.athlete_id == self.athlete_id)
+            .order_by(d.on_date, d.id)
+        )
+        return [Given(*row) for row in rows]
 
     def latest_decision(self, as_of: date | None = None) -> StoredDecision | None:
         """The decision in force on `as_of` (the date decisions are made for): the latest

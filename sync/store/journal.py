@@ -154,40 +154,47 @@ class JournalQueries:
         return int(done.rowcount or 0)
 
     def entries(self) -> list[StoredEntry]:
-        """Every entry, oldest first (by date, then as recorded)."""
+        """Every entry, oldest first (by date, then as recorded). Read as plain tuples in
+        one fetch: deciding again reads them all, however long the season."""
         e = s.symptom_entry.c
+        point_columns = (
+            e.leak_at_utc, e.leak_interval, e.leak_run_number, e.leak_interval_kind,
+            e.leak_into_interval_s, e.leak_run_s_before,
+        )  # fmt: skip
         rows = self.conn.execute(
-            select(s.symptom_entry).where(e.athlete_id == self.athlete_id).order_by(e.on_date, e.id)
-        )
-        out = []
-        for row in rows:
-            point = None
-            if row.leak_at_utc is not None:
-                point = LeakPoint(
-                    at=row.leak_at_utc,
-                    interval_index=row.leak_interval,
-                    run_number=row.leak_run_number,
-                    interval_kind=row.leak_interval_kind,
-                    into_interval_s=row.leak_into_interval_s,
-                    run_s_before=row.leak_run_s_before or 0,
-                )
-            entry = SymptomEntry(
-                on=row.on_date,
-                **{name: getattr(row, name) for name in _ENTRY_FIELDS},
-                leak_point=point,
+            select(
+                e.id,
+                e.on_date,
+                e.source,
+                e.recorded_at,
+                *point_columns,
+                *(e[name] for name in _ENTRY_FIELDS),
             )
-            out.append(StoredEntry(row.id, entry, row.source, row.recorded_at))
+            .where(e.athlete_id == self.athlete_id)
+            .order_by(e.on_date, e.id)
+        ).all()
+        out = []
+        for entry_id, on, source, recorded_at, at, index, run, kind, into, before, *values in rows:
+            point = None
+            if at is not None:
+                point = LeakPoint(at, index, run, kind, into, before or 0)
+            fields = dict(zip(_ENTRY_FIELDS, values, strict=True))
+            entry = SymptomEntry(on=on, leak_point=point, **fields)
+            out.append(StoredEntry(entry_id, entry, source, recorded_at))
         return out
 
 
 def _insert_unless_present(conn: Connection, table: Table, unique: list[str]) -> Any:
     """INSERT ... ON CONFLICT (unique) DO NOTHING, on SQLite and PostgreSQL alike: a row
     that another transaction stored first is skipped instead of spoiling this one."""
-    from sqlalchemy.dialects import postgresql, sqlite
-
+    # Only the dialect in use is imported: PostgreSQL's costs a SQLite call 40 ms.
     if conn.dialect.name == "postgresql":
-        return postgresql.insert(table).on_conflict_do_nothing(index_elements=unique)
-    return sqlite.insert(table).on_conflict_do_nothing(index_elements=unique)
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table).on_conflict_do_nothing(index_elements=unique)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table).on_conflict_do_nothing(index_elements=unique)
 
 
 def _set(text: str) -> frozenset[str]:

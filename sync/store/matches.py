@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import ColumnElement, Connection, case, delete, func, insert, select
 
 from rules.activity import Pause
 from rules.results import Bout, Compliance, IntervalResult, Match
@@ -162,16 +163,20 @@ class MatchQueries:
     # --- bulk reads for deciding (one query each, whatever the number of runs) ----------
 
     def run_seconds_by_activity(self) -> dict[int, int]:
+        """Seconds run per activity, summed by the database (one row per activity, not
+        per bout: deciding again stays quick with a long history)."""
         b = s.bout.c
-        out: dict[int, int] = {}
+        seconds: ColumnElement[Any]
+        if self.conn.dialect.name == "postgresql":
+            seconds = func.extract("epoch", b.end_utc - b.start_utc)
+        else:  # SQLite keeps the times as text; julianday() reads them
+            seconds = (func.julianday(b.end_utc) - func.julianday(b.start_utc)) * 86400.0
         rows = self.conn.execute(
-            select(b.activity_id, b.start_utc, b.end_utc).where(
-                b.athlete_id == self.athlete_id, b.kind == "run"
-            )
+            select(b.activity_id, func.sum(func.round(seconds)))
+            .where(b.athlete_id == self.athlete_id, b.kind == "run")
+            .group_by(b.activity_id)
         )
-        for activity_id, start, end in rows:
-            out[activity_id] = out.get(activity_id, 0) + round((end - start).total_seconds())
-        return out
+        return {activity_id: int(total or 0) for activity_id, total in rows}
 
     def match_summaries(self) -> dict[int, MatchSummary]:
         m, i = s.activity_match.c, s.match_interval.c
@@ -181,12 +186,16 @@ class MatchQueries:
             ).all()
         )
         counts: dict[int, list[int]] = {a: [0, 0, 0] for a in specs}
-        rows = self.conn.execute(
-            select(i.activity_id, i.status).where(i.athlete_id == self.athlete_id, i.kind == "run")
+        rows = self.conn.execute(  # counted by the database: one row per activity
+            select(
+                i.activity_id,
+                func.count(),
+                func.sum(case((i.status == "done", 1), else_=0)),
+                func.sum(case((i.status == "missed", 1), else_=0)),
+            )
+            .where(i.athlete_id == self.athlete_id, i.kind == "run")
+            .group_by(i.activity_id)
         )
-        for activity_id, status in rows:
-            c = counts.setdefault(activity_id, [0, 0, 0])
-            c[0] += 1
-            c[1] += status == "done"
-            c[2] += status == "missed"
+        for activity_id, planned, done, missed in rows:
+            counts[activity_id] = [int(planned), int(done or 0), int(missed or 0)]
         return {a: MatchSummary(specs.get(a), *counts.get(a, [0, 0, 0])) for a in specs}
