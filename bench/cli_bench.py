@@ -85,6 +85,12 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=15)
     args = parser.parse_args()
     runback = Path(sys.executable).with_name("runback")
+    # Bytecode for runback as an installed wheel has it (an editable install under
+    # PYTHONDONTWRITEBYTECODE would compile every module on every call; SQLAlchemy, in the
+    # floor, is compiled already).
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", "rules", "sync"], cwd=REPO, check=True
+    )
     with tempfile.TemporaryDirectory() as tmp:
         env = {k: v for k, v in os.environ.items() if not k.startswith("RUNBACK_")}
         env.update(RUNBACK_HOME=str(Path(tmp) / "home"), RUNBACK_TODAY="2026-12-03",
