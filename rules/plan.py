@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from rules.activity import RecordedStep
 from rules.workout import (
     DEFAULT_LIMITS,
     MAX_NESTING,
@@ -26,6 +26,9 @@ from rules.workout import (
     Step,
     format_spec,
 )
+
+if TYPE_CHECKING:
+    from rules.activity import RecordedStep
 
 # A recorded step named or marked like this is a walk row; every other step is a run.
 _WALK_NAME = re.compile(r"walk|rest|recover", re.IGNORECASE)

@@ -14,9 +14,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
-from rules.activity import Pause
-from rules.results import Bout, IntervalResult
+if TYPE_CHECKING:
+    from rules.activity import Pause
+    from rules.results import Bout, IntervalResult
 
 LEAKS = ("none", "drops", "leak")
 BREATHING = ("easy", "ok", "hard")

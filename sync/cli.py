@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -18,7 +18,15 @@ if TYPE_CHECKING:
     from sync.bootstrap import App
     from sync.settings import Settings
 
-from sync.cli_journal import add_parsers, check_args, cmd_profile, cmd_readiness, cmd_symptoms
+from sync.cli_journal import (
+    check_args,
+    cmd_profile,
+    cmd_readiness,
+    cmd_symptoms,
+    profile_parser,
+    readiness_parser,
+    symptoms_parser,
+)
 from sync.formatting import clock, iso, km, printable
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
@@ -64,7 +72,9 @@ class _Version(argparse.Action):
         parser.exit(0)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line, or only `command`'s part of it (start-up time: building
+    every subcommand's options costs a call more than parsing them)."""
     p = _Parser(
         prog="runback", description="Return to running after childbirth, one run at a time."
     )
@@ -82,15 +92,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action=_Version, help="print runback's version")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
+    for name, add in _PARSERS.items():
+        if command is None or name == command:
+            add(sub)
+    return p
 
+
+def _ingest_parser(sub: Any) -> None:
     ingest = sub.add_parser(
         "ingest", help="read FIT files or folders into the store (never moves them)"
     )
     ingest.add_argument("paths", nargs="+", type=Path, metavar="PATH")
 
+
+def _activities_parser(sub: Any) -> None:
     activities = sub.add_parser("activities", help="list stored activities")
     activities.add_argument("--json", action="store_true")
 
+
+def _analyze_parser(sub: Any) -> None:
     analyze = sub.add_parser(
         "analyze", help="what she did in each prescribed interval of one run (a file or an id)"
     )
@@ -105,8 +125,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     analyze.add_argument("--json", action="store_true")
 
-    add_parsers(sub, _date)
 
+def _plan_parser(sub: Any) -> None:
     plan = sub.add_parser("plan", help="the next session, and why")
     plan.add_argument("--json", action="store_true")
     plan.add_argument("--history", action="store_true", help="every decision so far, and why")
@@ -120,6 +140,8 @@ def build_parser() -> argparse.ArgumentParser:
         "stores nothing",
     )
 
+
+def _push_parser(sub: Any) -> None:
     push = sub.add_parser("push", help="send the next workout to the outbox, the watch, Garmin")
     push.add_argument(
         "--to",
@@ -129,6 +151,8 @@ def build_parser() -> argparse.ArgumentParser:
     push.add_argument("--dry-run", action="store_true", help="say what would be sent")
     push.add_argument("--json", action="store_true", help="one object per target")
 
+
+def _garmin_parser(sub: Any) -> None:
     garmin = sub.add_parser("garmin", help="Garmin Connect: log in, pull runs, see the state")
     g_sub = garmin.add_subparsers(dest="garmin_command", metavar="ACTION", parser_class=_Parser)
     g_sub.required = True
@@ -139,11 +163,15 @@ def build_parser() -> argparse.ArgumentParser:
     g_status = g_sub.add_parser("status", help="login state, back-off, last pull")
     g_status.add_argument("--json", action="store_true")
 
+
+def _report_parser(sub: Any) -> None:
     report = sub.add_parser("report", help="one HTML page of her progress (opens offline)")
     report.add_argument(
         "--out", type=Path, metavar="FILE.html", help="default RUNBACK_HOME/report.html"
     )
 
+
+def _status_parser(sub: Any) -> None:
     status = sub.add_parser("status", help="what has been synced, what is waiting, what failed")
     status.add_argument("--json", action="store_true")
     status.add_argument(
@@ -152,19 +180,67 @@ def build_parser() -> argparse.ArgumentParser:
         help="exit 0 when the worker's last pass is recent, else 1 (a container healthcheck)",
     )
 
+
+def _db_parser(sub: Any) -> None:
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", parser_class=_Parser)
     db_sub.required = True
     db_sub.add_parser("rebuild", help="re-create activities from the raw FIT store")
 
+
+def _worker_parser(sub: Any) -> None:
     worker = sub.add_parser("worker", help="watch the inbox and sync until stopped")
     worker.add_argument("--once", action="store_true", help="one pass, then exit")
-    return p
+
+
+# In the order `runback --help` lists them.
+_PARSERS: dict[str, Callable[[Any], None]] = {
+    "ingest": _ingest_parser,
+    "activities": _activities_parser,
+    "analyze": _analyze_parser,
+    "profile": lambda sub: profile_parser(sub, _date),
+    "readiness": lambda sub: readiness_parser(sub, _date),
+    "symptoms": symptoms_parser,
+    "plan": _plan_parser,
+    "push": _push_parser,
+    "garmin": _garmin_parser,
+    "report": _report_parser,
+    "status": _status_parser,
+    "db": _db_parser,
+    "worker": _worker_parser,
+}
+# Global options followed by a value: that value is never the command.
+_VALUED = frozenset({"--home", "--db", "--config", "--today"})
+
+
+def _command_in(argv: Sequence[str]) -> str | None:
+    """The command named in `argv`, when it can be told without parsing; None for help,
+    --version, or anything unclear (then the whole parser is built)."""
+    words = iter(argv)
+    for word in words:
+        if word in ("-h", "--help", "--version"):
+            return None
+        if word in _VALUED:
+            next(words, None)
+        elif not word.startswith("-"):
+            return word if word in _PARSERS else None
+    return None
+
+
+def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    words = list(sys.argv[1:] if argv is None else argv)
+    command = _command_in(words)
+    if command is not None:
+        try:
+            return build_parser(command).parse_args(words)
+        except UsageError:
+            pass  # said again by the whole parser, which knows every command
+    return build_parser().parse_args(words)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
-        args = build_parser().parse_args(argv)
+        args = _parse(argv)
     except UsageError as exc:
         return _fail(str(exc), EXIT_BAD_INPUT)
     except SystemExit as exc:  # --help

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
 
 
-def add_parsers(sub: Any, date_type: Callable[[str], Any]) -> None:
+def profile_parser(sub: Any, date_type: Callable[[str], Any]) -> None:
     profile = sub.add_parser("profile", help="her birth date, delivery and clearances")
     p_sub = profile.add_subparsers(
         dest="profile_command", metavar="ACTION", parser_class=type(profile)
@@ -34,6 +34,8 @@ def add_parsers(sub: Any, date_type: Callable[[str], Any]) -> None:
     p_show = p_sub.add_parser("show", help="weeks postpartum, clearance, readiness test")
     p_show.add_argument("--json", action="store_true")
 
+
+def readiness_parser(sub: Any, date_type: Callable[[str], Any]) -> None:
     ready = sub.add_parser("readiness", help="the load-and-impact readiness test")
     r_sub = ready.add_subparsers(
         dest="readiness_command", metavar="ACTION", parser_class=type(ready)
@@ -45,6 +47,8 @@ def add_parsers(sub: Any, date_type: Callable[[str], Any]) -> None:
     r_log.add_argument("--failed", metavar="ITEMS")
     r_log.add_argument("--symptoms", metavar="LIST", help="leak,heaviness,pain during the test")
 
+
+def symptoms_parser(sub: Any) -> None:
     symptoms = sub.add_parser("symptoms", help="how each run went: leaking, heaviness, pain...")
     s_sub = symptoms.add_subparsers(
         dest="symptoms_command", metavar="ACTION", parser_class=type(symptoms)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from rules.patterns import Patterns, SessionFacts, patterns
 from rules.symptoms import (
     Assessment,
     LeakPoint,
@@ -16,6 +16,9 @@ from rules.symptoms import (
 )
 from sync.bootstrap import App
 from sync.store.repository import UnitOfWork
+
+if TYPE_CHECKING:
+    from rules.patterns import Patterns
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,8 @@ def assessed(uow: UnitOfWork, thresholds: SymptomThresholds) -> list[AssessedSes
 
 def journal_patterns(app: App) -> Patterns:
     """Leak rate and onset by time of day, fluid, sleep and run-interval length."""
+    from rules.patterns import SessionFacts, patterns  # here: deciding needs none of it
+
     tz = app.settings.tz()
     facts = []
     with app.uow() as uow:

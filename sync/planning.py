@@ -13,10 +13,9 @@ import json
 from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rules.ladder import RulesConfig
-from rules.plan import Plan, plan_from_items
 from rules.profile import Profile, Readiness, readiness
 from rules.progression import Decision, SessionRecord, decide
 from rules.projection import project
@@ -27,6 +26,9 @@ from sync.bootstrap import App
 from sync.insights import assessed
 from sync.store.decisions import Given, StoredDecision
 from sync.store.repository import UnitOfWork
+
+if TYPE_CHECKING:
+    from rules.plan import Plan
 
 LIVE_PHASES = ("walk", "run-walk", "continuous")
 
@@ -227,4 +229,6 @@ def prescribed_plan(uow: UnitOfWork, day: Any) -> Plan | None:
     given = uow.repo.decision_for(day)
     if given is None or given.spec is None or given.phase not in (*LIVE_PHASES, "paused"):
         return None
+    from rules.plan import plan_from_items  # here: only ingesting matches against it
+
     return plan_from_items(parse(given.spec), "prescribed")

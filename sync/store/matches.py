@@ -9,13 +9,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, Connection, case, delete, func, insert, select
 
-from rules.activity import Pause
-from rules.results import Bout, Compliance, IntervalResult, Match
 from sync.store import schema as s
+
+if TYPE_CHECKING:
+    from rules.activity import Pause
+    from rules.results import Bout, Compliance, IntervalResult, Match
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,9 @@ class MatchQueries:
             .where(b.activity_id == activity_id, b.athlete_id == self.athlete_id)
             .order_by(b.start_utc)
         )
+        # Imported here: a command that only decides never builds one (start-up time).
+        from rules.results import Bout
+
         return [Bout(kind, start, end) for kind, start, end in rows]
 
     def pauses(self, activity_id: int) -> list[Pause]:
@@ -116,6 +121,8 @@ class MatchQueries:
             .where(p.activity_id == activity_id, p.athlete_id == self.athlete_id)
             .order_by(p.start_utc)
         )
+        from rules.activity import Pause  # here, for start-up time
+
         return [Pause(start, end) for start, end in rows]
 
     def match_of(self, activity_id: int) -> StoredMatch | None:
@@ -127,6 +134,8 @@ class MatchQueries:
         ).first()
         if row is None:
             return None
+        from rules.results import Compliance, IntervalResult  # here, for start-up
+
         i = s.match_interval.c
         intervals = tuple(
             IntervalResult(

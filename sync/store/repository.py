@@ -10,12 +10,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from rules.activity import Activity
 from sync.store import schema as s
 from sync.store.decisions import DecisionQueries, PushQueries
 from sync.store.garmin_state import GarminQueries
@@ -23,6 +22,9 @@ from sync.store.journal import JournalQueries
 from sync.store.matches import MatchQueries
 from sync.store.watch_files import WatchQueries
 from sync.store.work import WorkQueries
+
+if TYPE_CHECKING:
+    from rules.activity import Activity
 
 
 @dataclass(frozen=True)
