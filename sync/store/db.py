@@ -8,7 +8,13 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.exc import (
+    ArgumentError,
+    NoSuchModuleError,
+    OperationalError,
+    ProgrammingError,
+    SQLAlchemyError,
+)
 
 from sync.errors import BadInput, StoreError
 from sync.store.schema import SCHEMA_REVISION
@@ -92,10 +98,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def current_revision(engine: Engine) -> str | None:
+    """The schema's revision, None for a database runback has not set up yet.
+
+    One query on every call (asked before the inspector, which costs a command a few
+    queries more); only when it fails is the table looked for."""
     with engine.connect() as conn:
-        if not inspect(conn).has_table("alembic_version"):
+        try:
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        except (OperationalError, ProgrammingError):
+            conn.rollback()
+            if inspect(conn).has_table("alembic_version"):
+                raise
             return None
-        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def migrate(engine: Engine) -> None:
