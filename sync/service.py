@@ -6,16 +6,18 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rules.activity import Activity
-from rules.results import Match
 from sync import logs
 from sync.bootstrap import App
 from sync.errors import FitFileError
 from sync.formatting import iso, safe_text
 from sync.rawstore import RawOrigin, sha256_of
 from sync.store.repository import Duplicate, IngestLogEntry, StoredActivity
+
+if TYPE_CHECKING:  # types only: `status` and `activities` build no activity or match
+    from rules.activity import Activity
+    from rules.results import Match
 
 
 @dataclass(frozen=True)
