@@ -3,42 +3,39 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test bench soak lint clean
+.PHONY: run test bench soak lint clean bytecode
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 # An editable install has no bytecode of its own, and PYTHONDONTWRITEBYTECODE (set on
-# these machines and in the image) stops Python writing it: compile it once, as a wheel
-# install would, or every `runback` call compiles runback anew (about 60 ms).
-COMPILE := $(BIN)/python -m compileall -q rules sync
+# these machines) stops Python writing it: compile it as a wheel install would, or every
+# `runback` call compiles runback anew (about 60 ms). Quick when nothing changed.
+bytecode: | $(BIN)/python
+	@$(BIN)/python -m compileall -q rules sync
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
-	$(COMPILE)
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
-	$(COMPILE)
 	touch $@ $(VENV)/.installed
 
 ## run: start the worker on the embedded SQLite database (RUNBACK_HOME, else ~/.local/share/runback);
 ## a settings file with RUNBACK_CONFIG=FILE, global options with ARGS="--config FILE ..."
-run: $(VENV)/.installed
-	@$(COMPILE)
+run: $(VENV)/.installed bytecode
 	$(BIN)/runback $(ARGS) worker
 
 ## test: the whole suite (PostgreSQL tests need RUNBACK_TEST_POSTGRES_URL, else they skip)
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed-test bytecode
 	$(BIN)/ruff check rules sync tests bench
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 ## bench: CLI calls vs their floor; ingest vs parse; detection + matching vs parse; worker
 ## latency and idle cost; refusing big non-run files
-bench: $(VENV)/.installed-test
-	@$(COMPILE)
+bench: $(VENV)/.installed-test bytecode
 	$(BIN)/python bench/cli_bench.py
 	$(BIN)/python bench/ingest_bench.py
 	$(BIN)/python bench/match_bench.py
