@@ -7,6 +7,7 @@ tracebacks go to the log file only.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -258,6 +259,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from sync.bootstrap import bootstrap
 
         app = bootstrap(settings, log_to_stderr=args.command == "worker")
+        gc.enable()  # started (see entry()); a command may run for hours, so collect again
         return int(_COMMANDS[args.command](app, args))
     except BadInput as exc:
         return _fail(str(exc), EXIT_BAD_INPUT)
@@ -692,5 +694,20 @@ _COMMANDS = {
 }
 
 
+def entry() -> NoReturn:
+    """The `runback` console script: main() in a process started and ended quickly.
+
+    Start-up allocates a great deal and frees little, so the cyclic collector waits until
+    the app is up (main() turns it on again). At exit, what the process built is left to
+    the operating system instead of being traversed once more by the collector, which
+    was a fifth of a short call; everything is still closed and flushed as usual (open
+    files, the log, the database), only cyclic garbage is not collected one last time.
+    """
+    gc.disable()
+    code = main()
+    gc.freeze()
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

@@ -101,3 +101,33 @@ def test_a_command_built_alone_parses_as_the_whole_parser_does() -> None:
         ["--hom", "plan", "status"],  # an abbreviated option: told wrong, then parsed whole
     ):
         assert _parse(argv) == build_parser().parse_args(argv)
+
+
+def test_the_console_script_is_entry_and_a_command_runs_with_the_collector_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """entry() pauses the cyclic collector for start-up only: a command (a backfill, the
+    worker) runs with it on, and the exit code is main()'s."""
+    import gc
+    import tomllib
+
+    from sync import cli
+
+    project = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text())
+    assert project["project"]["scripts"]["runback"] == "sync.cli:entry"
+    seen: list[bool] = []
+
+    def probe(app: object, args: object) -> int:
+        seen.append(gc.isenabled())
+        return 3
+
+    monkeypatch.setitem(cli._COMMANDS, "status", probe)
+    monkeypatch.setattr(sys, "argv", ["runback", "--home", str(tmp_path / "home"), "status"])
+    monkeypatch.setattr(gc, "freeze", lambda: None)  # not on the test process itself
+    try:
+        with pytest.raises(SystemExit) as done:
+            cli.entry()
+    finally:
+        gc.enable()
+    assert done.value.code == 3
+    assert seen == [True]
