@@ -87,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
         "ingest", help="read FIT files or folders into the store (never moves them)"
     )
     ingest.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    ingest.add_argument("--jobs", type=_jobs, metavar="N", help=_JOBS_HELP)
 
     activities = sub.add_parser("activities", help="list stored activities")
     activities.add_argument("--json", action="store_true")
@@ -155,7 +156,8 @@ def build_parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", parser_class=_Parser)
     db_sub.required = True
-    db_sub.add_parser("rebuild", help="re-create activities from the raw FIT store")
+    rebuild = db_sub.add_parser("rebuild", help="re-create activities from the raw FIT store")
+    rebuild.add_argument("--jobs", type=_jobs, metavar="N", help=_JOBS_HELP)
 
     worker = sub.add_parser("worker", help="watch the inbox and sync until stopped")
     worker.add_argument("--once", action="store_true", help="one pass, then exit")
@@ -221,18 +223,39 @@ def _settings(args: argparse.Namespace) -> Settings:
 # --- commands ---------------------------------------------------------------------------
 
 
+_JOBS_HELP = (
+    "decode the files in N processes (default: every usable core); 1: in this process only"
+)
+
+
+def _jobs(text: str) -> int:
+    try:
+        jobs = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of processes") from None
+    if jobs < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {jobs}")
+    return jobs
+
+
 def cmd_ingest(app: App, args: argparse.Namespace) -> int:
+    from contextlib import closing
+
     from sync.progress import Progress
-    from sync.service import IngestResult, expand_paths, ingest_file
+    from sync.service import IngestResult, expand_paths, ingest_files
 
     targets = list(expand_paths(args.paths))
+    files = [path for path, problem in targets if not problem]
     rejected = 0
-    with Progress(len(targets), "ingest", enabled=not args.quiet) as progress:
+    with (
+        Progress(len(targets), "ingest", enabled=not args.quiet) as progress,
+        closing(ingest_files(app, files, source="file", jobs=args.jobs)) as stored,
+    ):
         for path, problem in targets:
             if problem:
                 result = IngestResult(str(path), "rejected", reason=problem)
             else:
-                result = ingest_file(app, path, source="file")
+                result = next(stored)
             progress.clear()
             line = _ingest_line(str(path), result)
             if result.ok:
@@ -543,7 +566,7 @@ def _healthy(last: datetime | None, now: datetime) -> int:
 def cmd_db(app: App, args: argparse.Namespace) -> int:
     from sync.service import rebuild
 
-    report = rebuild(app)
+    report = rebuild(app, jobs=args.jobs)
     for problem in report.problems:
         print(f"skipped {problem}", file=sys.stderr)
     print(
