@@ -21,7 +21,7 @@ import signal
 import sys
 import types
 from collections import deque
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Generator, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
@@ -141,7 +141,7 @@ class DecodePool:
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
 
-    def map(self, paths: Iterable[Path]) -> Iterator[tuple[Path, Decoded]]:
+    def map(self, paths: Iterable[Path]) -> Generator[tuple[Path, Decoded], None, None]:
         """(path, Decoded) for each of `paths`, in their order. Fewer than two files, or
         one job: decoded here, no process started."""
         todo = deque(paths)
@@ -273,6 +273,45 @@ class DecodePool:
             logs.event("decode-in-process", reason=reason)
         self._in_process = True
         self._discard()
+
+
+class Ahead:
+    """Files decoded ahead of a caller that takes them one by one, in the order given,
+    each asked for by its path (the worker's inbox pass). A path asked for out of turn
+    passes over the ones before it (another worker took those); a path not among them
+    is None (the caller decodes it itself). A context manager, like the pool."""
+
+    def __init__(self, pool: DecodePool | None = None, paths: Iterable[Path] = ()) -> None:
+        self._pool = pool
+        self._paths = list(paths)
+        self._left = set(self._paths)
+        self._results = pool.map(self._paths) if pool is not None else None
+
+    def get(self, path: Path) -> Decoded | None:
+        if self._results is None or path not in self._left:
+            return None
+        for done, decoded in self._results:
+            self._left.discard(done)
+            if done == path:
+                return decoded
+        return None
+
+    def __enter__(self) -> Ahead:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._results is not None:
+            self._results.close()
+        if self._pool is not None:
+            self._pool.close()
 
 
 @contextmanager
