@@ -223,9 +223,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 # --- commands ---------------------------------------------------------------------------
 
 
-_JOBS_HELP = (
-    "decode the files in N processes (default: every usable core); 1: in this process only"
-)
+_JOBS_HELP = "decode the files in N processes (default: every usable core); 1: in this process only"
 
 
 def _jobs(text: str) -> int:

@@ -27,6 +27,7 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import tzinfo
+from multiprocessing import resource_tracker
 from pathlib import Path
 from types import TracebackType
 
@@ -42,16 +43,15 @@ CRASHED = "reading it crashed the FIT decoder (its process died): the file may b
 # SQLAlchemy engine with open SQLite or PostgreSQL connections, the worker's APScheduler
 # and watchdog threads, the logging handler's lock; a child can inherit a lock another
 # thread held (and wait on it forever) or write on a connection it shares with its
-# parent. 'spawn' is safe but starts a fresh interpreter per child that imports the
-# decoder again. The fork server is one clean interpreter, started once per runback
-# process, that imports only the decoder (PRELOAD: no database, no pandas, no
-# scheduler) and forks each child from itself: children start in milliseconds and hold
-# nothing of the caller's.
+# parent. 'spawn' is safe but starts a fresh interpreter for every child. The fork
+# server is one small clean interpreter, started once per runback process, that forks
+# each child from itself: no interpreter start per child, nothing of the caller's, and
+# each child imports only the decoder (this module, sync.fitfile, fitparse), with this
+# process's sys.path. Runback's modules are not preloaded into the server: Python 3.11's
+# fork server imports its preload with the current folder first on its path, so a
+# `sync` or `fitparse` there would be imported instead of runback's.
 CONTEXT = "forkserver"
-PRELOAD = [
-    "sync.decodepool", "concurrent.futures.process", "fitparse", "fitparse.processors",
-    "fitparse.utils",
-]  # fmt: skip
+PRELOAD = ["concurrent.futures.process"]  # the standard library's pool, ready in each child
 
 
 @dataclass(frozen=True)
@@ -245,10 +245,12 @@ class DecodePool:
     def _start(self, workers: int) -> ProcessPoolExecutor:
         context = multiprocessing.get_context(CONTEXT)
         context.set_forkserver_preload(PRELOAD)
-        # The fork server (and multiprocessing's resource tracker) start with SIGINT
-        # blocked, and so does every child forked from it: Ctrl-C in her terminal goes
-        # to the whole process group, and only this process must answer it (the children
-        # finish their file and go when the pool is closed; no KeyboardInterrupt traces).
+        # The fork server starts with SIGINT blocked, and so does every child forked
+        # from it: Ctrl-C in her terminal goes to the whole process group, and only this
+        # process must answer it (the children finish their file and go when the pool
+        # is closed; no KeyboardInterrupt traces). The resource tracker first: starting
+        # it blocks and then unblocks SIGINT itself, which would undo the block.
+        resource_tracker.ensure_running()
         with _sigint_blocked():
             multiprocessing.forkserver.ensure_running()
         executor = ProcessPoolExecutor(
@@ -256,9 +258,13 @@ class DecodePool:
         )
         # Each submit starts a process while none is idle: `workers` of them start them
         # all, here, with the caller's main script out of sight (see _main_hidden).
-        with _main_hidden():
-            for _ in range(workers):
-                executor.submit(_nothing)
+        try:
+            with _main_hidden():
+                for _ in range(workers):
+                    executor.submit(_nothing)
+        except BaseException:  # Ctrl-C, or no process could start: none is left behind
+            executor.shutdown(wait=True, cancel_futures=True)
+            raise
         return executor
 
     def _discard(self) -> None:

@@ -22,9 +22,7 @@ def crash_on_mark(path: str, tz: tzinfo, known: Collection[str], keep_bytes: boo
     return decode_path(path, tz, known, keep_bytes)
 
 
-def crash_once_on_mark(
-    path: str, tz: tzinfo, known: Collection[str], keep_bytes: bool
-) -> Decoded:
+def crash_once_on_mark(path: str, tz: tzinfo, known: Collection[str], keep_bytes: bool) -> Decoded:
     """Kills its process the first time it meets a marked file (PATH.crashed says it
     did), then decodes it as usual: the process was unlucky, not the file."""
     flag = Path(f"{path}.crashed")
