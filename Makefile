@@ -27,12 +27,14 @@ test: $(VENV)/.installed-test
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
-## bench: ingest vs parse; detection + matching vs parse; worker latency and idle cost; refusing big non-run files
+## bench: ingest vs parse; detection + matching vs parse; worker latency and idle cost; refusing big non-run files;
+## a backfill of 100 one-hour runs on one process vs every core (ingest, db rebuild, the worker's pass)
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/ingest_bench.py
 	$(BIN)/python bench/match_bench.py
 	$(BIN)/python bench/worker_bench.py
 	$(BIN)/python bench/refuse_bench.py
+	$(BIN)/python bench/parallel_bench.py
 
 ## soak: long runs that print their counts: 10,000 random histories through the progression
 ## rules (violations per invariant), then seeded FIT mutants through ingest and the worker
