@@ -24,6 +24,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
@@ -152,15 +153,10 @@ class InboxPass:
                 size, mtime_ns = current[name]
                 uow.repo.enqueue("inbox", item_key(name, size, mtime_ns), safe_text(name), now)
 
-    def _decode_ahead(self) -> Ahead:
+    def _decode_ahead(self) -> AbstractContextManager[Ahead | None]:
         """The runs this pass is about to take, decoded in processes (one per usable core)
         while it takes them in order, when there are several; one file is decoded in
-        this process, as before."""
-        from sync.decodepool import Ahead, DecodePool, usable_cores
-
-        jobs = usable_cores()
-        if jobs < 2:
-            return Ahead()
+        this process, as before (and an idle pass loads nothing for it)."""
         inbox = self.app.settings.inbox
         with self.app.uow() as uow:
             due = uow.repo.due("inbox", self.app.clock(), LEASE_S)
@@ -169,12 +165,17 @@ class InboxPass:
             if (path := locate(inbox, item.key)) is not None and path.suffix.lower() == ".fit"
         ]  # fmt: skip
         if len(runs) < 2:
-            return Ahead()
+            return contextlib.nullcontext()
+        from sync.decodepool import Ahead, DecodePool, usable_cores
+
+        jobs = usable_cores()
+        if jobs < 2:
+            return contextlib.nullcontext()
         with self.app.uow() as uow:
             known = uow.repo.activity_shas()
         return Ahead(DecodePool(jobs, self.app.settings.tz(), known=known), runs)
 
-    def _take(self, item: WorkItem, ahead: Ahead) -> IngestResult | None:
+    def _take(self, item: WorkItem, ahead: Ahead | None) -> IngestResult | None:
         path = locate(self.app.settings.inbox, item.key)
         if path is None:  # taken, removed, or changed since (a newer item has it)
             self._finish(item, "done")
@@ -186,7 +187,8 @@ class InboxPass:
             return IngestResult(name, "waiting", reason="held open by its writer")
         try:
             quiet_s = self.clock() - path.stat().st_mtime
-            result = take(self.app, path, quiet_s=quiet_s, decoded=ahead.get(path))
+            decoded = ahead.get(path) if ahead is not None else None
+            result = take(self.app, path, quiet_s=quiet_s, decoded=decoded)
         except FileNotFoundError:
             self._finish(item, "done")
             return None
