@@ -34,7 +34,8 @@ test: $(VENV)/.installed-test bytecode
 	$(BIN)/python -m pytest
 
 ## bench: CLI calls vs their floor; ingest vs parse; detection + matching vs parse; worker
-## latency and idle cost; refusing big non-run files
+## latency and idle cost; refusing big non-run files; deciding again with 1-1,000 runs;
+## a backfill of 100 one-hour runs on one process vs every core (ingest, db rebuild, the worker's pass)
 bench: $(VENV)/.installed-test bytecode
 	$(BIN)/python bench/cli_bench.py
 	$(BIN)/python bench/ingest_bench.py
@@ -42,6 +43,7 @@ bench: $(VENV)/.installed-test bytecode
 	$(BIN)/python bench/worker_bench.py
 	$(BIN)/python bench/refuse_bench.py
 	$(BIN)/python bench/refresh_bench.py
+	$(BIN)/python bench/parallel_bench.py
 
 ## soak: long runs that print their counts: 10,000 random histories through the progression
 ## rules (violations per invariant), then seeded FIT mutants through ingest and the worker

@@ -104,6 +104,7 @@ def _ingest_parser(sub: Any) -> None:
         "ingest", help="read FIT files or folders into the store (never moves them)"
     )
     ingest.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    ingest.add_argument("--jobs", type=_jobs, metavar="N", help=_JOBS_HELP)
 
 
 def _activities_parser(sub: Any) -> None:
@@ -186,7 +187,8 @@ def _db_parser(sub: Any) -> None:
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", parser_class=_Parser)
     db_sub.required = True
-    db_sub.add_parser("rebuild", help="re-create activities from the raw FIT store")
+    rebuild = db_sub.add_parser("rebuild", help="re-create activities from the raw FIT store")
+    rebuild.add_argument("--jobs", type=_jobs, metavar="N", help=_JOBS_HELP)
 
 
 def _worker_parser(sub: Any) -> None:
@@ -304,18 +306,37 @@ def _settings(args: argparse.Namespace) -> Settings:
 # --- commands ---------------------------------------------------------------------------
 
 
+_JOBS_HELP = "decode the files in N processes (default: every usable core); 1: in this process only"
+
+
+def _jobs(text: str) -> int:
+    try:
+        jobs = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of processes") from None
+    if jobs < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {jobs}")
+    return jobs
+
+
 def cmd_ingest(app: App, args: argparse.Namespace) -> int:
+    from contextlib import closing
+
     from sync.progress import Progress
-    from sync.service import IngestResult, expand_paths, ingest_file
+    from sync.service import IngestResult, expand_paths, ingest_files
 
     targets = list(expand_paths(args.paths))
+    files = [path for path, problem in targets if not problem]
     rejected = 0
-    with Progress(len(targets), "ingest", enabled=not args.quiet) as progress:
+    with (
+        Progress(len(targets), "ingest", enabled=not args.quiet) as progress,
+        closing(ingest_files(app, files, source="file", jobs=args.jobs)) as stored,
+    ):
         for path, problem in targets:
             if problem:
                 result = IngestResult(str(path), "rejected", reason=problem)
             else:
-                result = ingest_file(app, path, source="file")
+                result = next(stored)
             progress.clear()
             line = _ingest_line(str(path), result)
             if result.ok:
@@ -626,7 +647,7 @@ def _healthy(last: datetime | None, now: datetime) -> int:
 def cmd_db(app: App, args: argparse.Namespace) -> int:
     from sync.service import rebuild
 
-    report = rebuild(app)
+    report = rebuild(app, jobs=args.jobs)
     for problem in report.problems:
         print(f"skipped {problem}", file=sys.stderr)
     print(

@@ -19,6 +19,7 @@ import shutil
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sync import logs
 from sync.bootstrap import App
@@ -26,6 +27,9 @@ from sync.errors import FolderError
 from sync.formatting import safe_text
 from sync.rawstore import write_private_atomic
 from sync.service import IngestResult, ingest_bytes
+
+if TYPE_CHECKING:
+    from sync.decodepool import Decoded
 
 # Names that are still being written by a browser, rsync or an editor.
 _PARTIAL_SUFFIXES = (".part", ".crdownload", ".tmp", ".partial", ".download")
@@ -182,7 +186,9 @@ def incomplete_fit(data: bytes) -> int | None:
     return expected if len(data) < expected else None
 
 
-def take(app: App, path: Path, *, quiet_s: float = math.inf) -> IngestResult:
+def take(
+    app: App, path: Path, *, quiet_s: float = math.inf, decoded: Decoded | None = None
+) -> IngestResult:
     """Ingest one inbox file (a run, or a symptom CSV), then archive or quarantine it.
 
     `quiet_s`: how long the file has not changed. A FIT file shorter than its header says,
@@ -190,7 +196,8 @@ def take(app: App, path: Path, *, quiet_s: float = math.inf) -> IngestResult:
     where it is) until that reaches
     `inbox_truncated_wait_s`: a copy arriving in pieces looks just like that. A file that
     cannot be read is `failed` (left where it is, for the worker to try again). Raises
-    FolderError when the archive, quarantine or raw store cannot be written.
+    FolderError when the archive, quarantine or raw store cannot be written. `decoded`:
+    the run as a decoding process read it ahead (used when the bytes are still those).
     """
     name = path.name  # as it is on disk: the store writes it safely, the log escapes it
     waits = quiet_s < app.settings.inbox_truncated_wait_s
@@ -213,7 +220,7 @@ def take(app: App, path: Path, *, quiet_s: float = math.inf) -> IngestResult:
             return IngestResult(
                 name, "waiting", reason=f"{len(data)} bytes so far; its header says more is coming"
             )
-        result = ingest_bytes(app, data, file_name=name, source="inbox")
+        result = ingest_bytes(app, data, file_name=name, source="inbox", decoded=decoded)
     if result.ok:
         moved = move_without_overwrite(path, app.settings.archive, app.settings.inbox)
         logs.event("archived", file=name, to=str(moved))

@@ -37,6 +37,7 @@ SEVERITY: dict[str, int] = {
     "archived": INFO,
     "rebuilt": INFO,
     "rejected": WARNING,
+    "decode-in-process": WARNING,  # no decoding processes to be had: decoded in the caller
     "quarantined": WARNING,
     "waiting": INFO,
     "workout-ignored": WARNING,  # a file's recorded workout too big to expand; run kept

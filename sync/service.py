@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -18,6 +18,7 @@ from sync.store.repository import Duplicate, IngestLogEntry, StoredActivity
 if TYPE_CHECKING:  # types only: `status` and `activities` build no activity or match
     from rules.activity import Activity
     from rules.results import Match
+    from sync.decodepool import Decoded
 
 
 @dataclass(frozen=True)
@@ -37,16 +38,22 @@ class IngestResult:
 
 
 def ingest_bytes(
-    app: App, data: bytes, *, file_name: str, source: str, source_id: str | None = None
+    app: App,
+    data: bytes,
+    *,
+    file_name: str,
+    source: str,
+    source_id: str | None = None,
+    decoded: Decoded | None = None,
 ) -> IngestResult:
     """Store one FIT file's activity once, however often and however it arrives.
 
     Idempotent by content hash and by (device serial, time created): the same run under
     another name, or once from the inbox and once from Garmin, is one activity. A name
     that is not UTF-8 is stored with its odd bytes written \\xNN (the log escapes it too).
+    `decoded`: what a decoding process made of these bytes (sync.decodepool), used when
+    its hash is theirs; else they are decoded here.
     """
-    from sync.fitfile import read_activity  # here: fitparse and numpy load only to ingest
-
     shown, file_name = file_name, safe_text(file_name)
     sha = sha256_of(data)
     with app.uow() as uow:
@@ -54,7 +61,7 @@ def ingest_bytes(
         if existing is not None:
             return _duplicate(app, uow, existing, shown, source, sha)
     try:
-        act = read_activity(data, app.settings.tz())
+        act = _activity_of(app, data, sha, decoded)
     except FitFileError as exc:
         with app.uow() as uow:
             uow.repo.log_ingest(
@@ -127,6 +134,19 @@ def ingest_bytes(
     return IngestResult(shown, "ingested", activity_id=new_id, activity=act)
 
 
+def _activity_of(app: App, data: bytes, sha: str, decoded: Decoded | None) -> Activity:
+    """The run in `data`: as a decoding process read these same bytes, else read here.
+    Raises FitFileError (a file that crashed its decoder is refused, never read here)."""
+    from sync.fitfile import read_activity  # here: fitparse and numpy load only to ingest
+
+    if decoded is not None and decoded.sha256 == sha:
+        if decoded.activity is not None:
+            return decoded.activity
+        if decoded.refused is not None:
+            raise FitFileError(decoded.refused)
+    return read_activity(data, app.settings.tz())
+
+
 def _match_at_ingest(app: App, act: Activity, file_name: str) -> tuple[Match, date | None]:
     """The run matched against the workout in the file, else the one prescribed that day,
     and the birth date when the run is from before it (then nothing was prescribed: only
@@ -196,10 +216,44 @@ def ingest_file(app: App, path: Path, *, source: str, display: str | None = None
     try:
         data = path.read_bytes()
     except OSError as exc:
-        reason = f"cannot read: {exc.strerror or exc}"
-        logs.event("rejected", file=name, source=source, reason=reason)
-        return IngestResult(name, "rejected", reason=reason)
+        return _unreadable(name, source, f"cannot read: {exc.strerror or exc}")
     return ingest_bytes(app, data, file_name=name, source=source)
+
+
+def ingest_files(
+    app: App, paths: Sequence[Path], *, source: str, jobs: int | None = None
+) -> Generator[IngestResult, None, None]:
+    """ingest_file for each of `paths`, in their order. With `jobs` > 1 (None: every
+    usable core) the files are read and decoded in that many processes while this one
+    stores them in order: the same activities, ids, results and log lines as with one.
+    Close the iterator when stopping early (its processes end with it)."""
+    from sync.decodepool import DecodePool, usable_cores
+
+    jobs = usable_cores() if jobs is None else jobs
+    if jobs < 2 or len(paths) < 2:
+        for path in paths:
+            yield ingest_file(app, path, source=source)
+        return
+    with app.uow() as uow:
+        known = uow.repo.activity_shas()
+    with DecodePool(jobs, app.settings.tz(), known=known) as pool:
+        for path, decoded in pool.map(paths):
+            yield ingest_decoded(app, path, decoded, source=source)
+
+
+def ingest_decoded(
+    app: App, path: Path, decoded: Decoded, *, source: str, display: str | None = None
+) -> IngestResult:
+    """ingest_file for a file a decoding process has read (sync.decodepool)."""
+    name = display or path.name
+    if decoded.data is None:
+        return _unreadable(name, source, decoded.unreadable or "cannot read")
+    return ingest_bytes(app, decoded.data, file_name=name, source=source, decoded=decoded)
+
+
+def _unreadable(name: str, source: str, reason: str) -> IngestResult:
+    logs.event("rejected", file=name, source=source, reason=reason)
+    return IngestResult(name, "rejected", reason=reason)
 
 
 def list_activities(app: App) -> list[StoredActivity]:
@@ -303,43 +357,54 @@ class RebuildReport:
     problems: list[str]
 
 
-def rebuild(app: App) -> RebuildReport:
+def rebuild(app: App, jobs: int | None = None) -> RebuildReport:
     """Re-create the activities from the raw FIT store: new rows for files the database
     lost, fresh fields, laps, bouts and matches (same ids) for the ones it has. Nothing
-    is deleted."""
-    from sync.fitfile import read_activity
+    is deleted. With `jobs` > 1 (None: every usable core) the files are decoded in that
+    many processes and stored here in the store's order, as with one."""
+    from sync.decodepool import DecodePool, decode_path, usable_cores
 
     created = refreshed = 0
     problems: list[str] = []
-    for sha, path in app.raw.all():
-        data = path.read_bytes()
-        if sha256_of(data) != sha:
-            problems.append(f"{path.name}: content does not match its hash (damaged on disk)")
-            continue
-        try:
-            act = read_activity(data, app.settings.tz())
-        except FitFileError as exc:
-            problems.append(f"{path.name}: {exc.reason}")
-            continue
-        origin = app.raw.origin(sha) or RawOrigin("file", path.name)
-        with app.uow() as uow:
-            existing = uow.repo.activity_id_by_sha(sha)
-            if existing is not None:
-                uow.repo.refresh_activity(existing, act)
-                activity_id = existing
-                refreshed += 1
-            else:
-                activity_id = uow.repo.add_activity(
-                    act,
-                    sha256=sha,
-                    source=origin.source,
-                    file_name=origin.file_name,
-                    at=app.clock(),
-                    source_id=origin.source_id,
-                )
-                created += 1
-            session, _ = _match_at_ingest(app, act, path.name)
-            uow.repo.save_session(activity_id, act.pauses, session, app.clock())
-            uow.commit()
+    kept = list(app.raw.all())
+    jobs = usable_cores() if jobs is None else jobs
+    tz = app.settings.tz()
+    with DecodePool(jobs, tz, keep_bytes=False) as pool:
+        outcomes = (
+            pool.map(path for _, path in kept)
+            if jobs > 1
+            else ((path, decode_path(str(path), tz, (), False)) for _, path in kept)
+        )
+        for (sha, _), (path, outcome) in zip(kept, outcomes, strict=True):
+            if outcome.sha256 is None:
+                problems.append(f"{path.name}: {outcome.unreadable}")
+                continue
+            if outcome.sha256 != sha:
+                problems.append(f"{path.name}: content does not match its hash (damaged on disk)")
+                continue
+            act = outcome.activity
+            if act is None:
+                problems.append(f"{path.name}: {outcome.refused}")
+                continue
+            origin = app.raw.origin(sha) or RawOrigin("file", path.name)
+            with app.uow() as uow:
+                existing = uow.repo.activity_id_by_sha(sha)
+                if existing is not None:
+                    uow.repo.refresh_activity(existing, act)
+                    activity_id = existing
+                    refreshed += 1
+                else:
+                    activity_id = uow.repo.add_activity(
+                        act,
+                        sha256=sha,
+                        source=origin.source,
+                        file_name=origin.file_name,
+                        at=app.clock(),
+                        source_id=origin.source_id,
+                    )
+                    created += 1
+                session, _ = _match_at_ingest(app, act, path.name)
+                uow.repo.save_session(activity_id, act.pauses, session, app.clock())
+                uow.commit()
     logs.event("rebuilt", created=created, refreshed=refreshed, problems=len(problems))
     return RebuildReport(created, refreshed, problems)

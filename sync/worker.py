@@ -24,6 +24,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
@@ -55,6 +56,7 @@ from sync.store.work import WorkItem
 from sync.summary import PassReport, log_summary
 
 if TYPE_CHECKING:
+    from sync.decodepool import Ahead
     from sync.garmin_sync import PullReport
     from sync.push import PushResult
 
@@ -113,14 +115,15 @@ class InboxPass:
         report = report if report is not None else PassReport()
         self._enqueue_ready()
         results = []
-        while not stop.is_set() and self.clock() >= self.paused_until:
-            with self.app.uow() as uow:
-                item = uow.repo.claim("inbox", WORKER_ID, self.app.clock(), LEASE_S)
-            if item is None:
-                break
-            result = self._take(item)
-            if result is not None:
-                results.append(result)
+        with self._decode_ahead() as ahead:
+            while not stop.is_set() and self.clock() >= self.paused_until:
+                with self.app.uow() as uow:
+                    item = uow.repo.claim("inbox", WORKER_ID, self.app.clock(), LEASE_S)
+                if item is None:
+                    break
+                result = self._take(item, ahead)
+                if result is not None:
+                    results.append(result)
         report.files += results
         if any(r.state in ("ingested", "imported") for r in results):
             report.pushes += process(self.app, decide=False)  # the ingest has just decided
@@ -150,7 +153,29 @@ class InboxPass:
                 size, mtime_ns = current[name]
                 uow.repo.enqueue("inbox", item_key(name, size, mtime_ns), safe_text(name), now)
 
-    def _take(self, item: WorkItem) -> IngestResult | None:
+    def _decode_ahead(self) -> AbstractContextManager[Ahead | None]:
+        """The runs this pass is about to take, decoded in processes (one per usable core)
+        while it takes them in order, when there are several; one file is decoded in
+        this process, as before (and an idle pass loads nothing for it)."""
+        inbox = self.app.settings.inbox
+        with self.app.uow() as uow:
+            due = uow.repo.due("inbox", self.app.clock(), LEASE_S)
+        runs = [
+            path for item in due
+            if (path := locate(inbox, item.key)) is not None and path.suffix.lower() == ".fit"
+        ]  # fmt: skip
+        if len(runs) < 2:
+            return contextlib.nullcontext()
+        from sync.decodepool import Ahead, DecodePool, usable_cores
+
+        jobs = usable_cores()
+        if jobs < 2:
+            return contextlib.nullcontext()
+        with self.app.uow() as uow:
+            known = uow.repo.activity_shas()
+        return Ahead(DecodePool(jobs, self.app.settings.tz(), known=known), runs)
+
+    def _take(self, item: WorkItem, ahead: Ahead | None) -> IngestResult | None:
         path = locate(self.app.settings.inbox, item.key)
         if path is None:  # taken, removed, or changed since (a newer item has it)
             self._finish(item, "done")
@@ -162,7 +187,8 @@ class InboxPass:
             return IngestResult(name, "waiting", reason="held open by its writer")
         try:
             quiet_s = self.clock() - path.stat().st_mtime
-            result = take(self.app, path, quiet_s=quiet_s)
+            decoded = ahead.get(path) if ahead is not None else None
+            result = take(self.app, path, quiet_s=quiet_s, decoded=decoded)
         except FileNotFoundError:
             self._finish(item, "done")
             return None

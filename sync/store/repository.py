@@ -98,6 +98,14 @@ class Repository(
             )
         ).scalar()
 
+    def activity_shas(self) -> frozenset[str]:
+        """The hashes of every stored activity's file (a decoding process skips those)."""
+        return frozenset(
+            self.conn.execute(
+                select(s.activity.c.sha256).where(s.activity.c.athlete_id == self.athlete_id)
+            ).scalars()
+        )
+
     def activity_id_by_device(self, serial: int | None, created: datetime | None) -> int | None:
         if serial is None or created is None:
             return None

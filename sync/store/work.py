@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, and_, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Connection, and_, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from sync.store import schema as s
@@ -66,18 +66,9 @@ class WorkQueries:
         """Take the next item that is pending, due for a retry, or whose claim expired.
         Commits, so the claim is visible to other workers at once."""
         w = s.work_item.c
-        stale = now - timedelta(seconds=lease_s)
         query = (
             select(s.work_item)
-            .where(
-                w.athlete_id == self.athlete_id,
-                w.kind == kind,
-                or_(
-                    w.state == "pending",
-                    and_(w.state == "failed", w.next_attempt_at <= now),
-                    and_(w.state == "processing", w.claimed_at < stale),
-                ),
-            )
+            .where(self._due(kind, now, lease_s))
             .order_by(w.id)
             .limit(1)
             .with_for_update(skip_locked=True)
@@ -99,6 +90,28 @@ class WorkQueries:
         )
         self.conn.commit()
         return WorkItem(row.id, row.kind, row.key, row.file_name, "processing", row.attempts + 1)
+
+    def due(self, kind: str, now: datetime, lease_s: float) -> list[WorkItem]:
+        """The items `claim` would hand out now, in its order, without claiming any (the
+        worker decodes their files ahead while it takes them one by one)."""
+        rows = self.conn.execute(
+            select(s.work_item).where(self._due(kind, now, lease_s)).order_by(s.work_item.c.id)
+        )
+        return [WorkItem(r.id, r.kind, r.key, r.file_name, r.state, r.attempts) for r in rows]
+
+    def _due(self, kind: str, now: datetime, lease_s: float) -> ColumnElement[bool]:
+        """Pending, due for a retry, or claimed by a worker whose lease ran out."""
+        w = s.work_item.c
+        stale = now - timedelta(seconds=lease_s)
+        return and_(
+            w.athlete_id == self.athlete_id,
+            w.kind == kind,
+            or_(
+                w.state == "pending",
+                and_(w.state == "failed", w.next_attempt_at <= now),
+                and_(w.state == "processing", w.claimed_at < stale),
+            ),
+        )
 
     def finish(
         self, item_id: int, state: str, at: datetime, error: str | None = None,

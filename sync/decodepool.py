@@ -1,0 +1,366 @@
+"""Decode FIT files in worker processes; the results come back in the order asked for.
+
+Reading a file, hashing it and fitparse's decode are most of what taking a run costs,
+and they need nothing but the file: they run here, in `jobs` processes. Storing and
+matching need the database and stay with the one caller (the writer), which takes the
+results in input order, so what it stores and says is what one process would store and
+say. At most PREFETCH_PER_JOB files per process are read ahead, never the whole folder.
+
+A file whose decode kills its process (BrokenProcessPool) is decoded again alone in a
+fresh process, as is every other file that was in flight when the pool broke: a file
+that kills that one too is refused (CRASHED) and the rest go on. When processes cannot
+be had at all, decoding goes on in this process (said once in the log).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import multiprocessing.forkserver
+import os
+import signal
+import sys
+import types
+from collections import deque
+from collections.abc import Callable, Collection, Generator, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import tzinfo
+from multiprocessing import resource_tracker
+from pathlib import Path
+from types import TracebackType
+
+from rules.activity import Activity
+from sync.errors import FitFileError
+from sync.fitfile import read_activity
+from sync.rawstore import sha256_of
+
+PREFETCH_PER_JOB = 3  # files handed to the pool per process, ahead of the writer
+CRASHED = "reading it crashed the FIT decoder (its process died): the file may be damaged"
+
+# 'forkserver', on purpose. 'fork' would copy the caller as it is at that moment: an
+# SQLAlchemy engine with open SQLite or PostgreSQL connections, the worker's APScheduler
+# and watchdog threads, the logging handler's lock; a child can inherit a lock another
+# thread held (and wait on it forever) or write on a connection it shares with its
+# parent. 'spawn' is safe but starts a fresh interpreter for every child. The fork
+# server is one small clean interpreter, started once per runback process, that forks
+# each child from itself: no interpreter start per child, nothing of the caller's, and
+# each child imports only the decoder (this module, sync.fitfile, fitparse), with this
+# process's sys.path. Runback's modules are not preloaded into the server: Python 3.11's
+# fork server imports its preload with the current folder first on its path, so a
+# `sync` or `fitparse` there would be imported instead of runback's.
+CONTEXT = "forkserver"
+PRELOAD = ["concurrent.futures.process"]  # the standard library's pool, ready in each child
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """One file as a decoding process left it: the hash of its bytes, and the run or why
+    there is none."""
+
+    sha256: str | None = None  # None: the file could not be read
+    data: bytes | None = None  # its bytes, when the caller asked for them (keep_bytes)
+    activity: Activity | None = None
+    refused: str | None = None  # why it is not a run runback can take (FitFileError's reason)
+    unreadable: str | None = None  # why it could not be read ("cannot read: ...")
+    known: bool = False  # its hash was already stored: not decoded
+
+
+# (path, time zone, hashes already stored, keep the bytes) -> Decoded; runs in a child.
+Decoder = Callable[[str, tzinfo, Collection[str], bool], Decoded]
+
+
+def decode_path(path: str, tz: tzinfo, known: Collection[str], keep_bytes: bool) -> Decoded:
+    """Read, hash and decode one file (in whichever process calls it). Never raises for
+    what the file holds: a file that is no run is `refused`, one that cannot be read
+    `unreadable`; a file whose hash is `known` is not decoded at all."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        return Decoded(unreadable=f"cannot read: {exc.strerror or exc}")
+    sha = sha256_of(data)
+    kept = data if keep_bytes else None
+    if sha in known:
+        return Decoded(sha, kept, known=True)
+    try:
+        activity = read_activity(data, tz)
+    except FitFileError as exc:
+        return Decoded(sha, kept, refused=exc.reason)
+    return Decoded(sha, kept, activity=activity)
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity: taskset, a cgroup's cpuset,
+    systemd's CPUAffinity), else the machine's count."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+class DecodePool:
+    """`map` decodes files in up to `jobs` processes and yields them in order. A context
+    manager: the processes end with it (on Ctrl-C too, once each finishes its file).
+
+    `known`: hashes already stored (such a file is read and hashed, not decoded);
+    `keep_bytes`: send each file's bytes back (the writer stores them); `decode`: what
+    runs in a child, importable by name (tests pass one that crashes)."""
+
+    def __init__(
+        self,
+        jobs: int,
+        tz: tzinfo,
+        *,
+        known: Collection[str] = (),
+        keep_bytes: bool = True,
+        decode: Decoder | None = None,
+    ) -> None:
+        self.jobs = jobs
+        self._decode = decode or decode_path
+        self._setup = (self._decode, tz, frozenset(known), keep_bytes)
+        self._executor: ProcessPoolExecutor | None = None
+        self._in_process = jobs < 2
+        self.crashed: list[Path] = []  # files refused because they killed their decoder
+
+    def __enter__(self) -> DecodePool:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Cancel what has not started; wait for the files being decoded, then the
+        processes are gone."""
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
+
+    def map(self, paths: Iterable[Path]) -> Generator[tuple[Path, Decoded], None, None]:
+        """(path, Decoded) for each of `paths`, in their order. Fewer than two files, or
+        one job: decoded here, no process started."""
+        todo = deque(paths)
+        workers = min(self.jobs, len(todo))
+        window: deque[tuple[Path, Future[Decoded] | None]] = deque()
+        while todo or window:
+            while todo and len(window) < workers * PREFETCH_PER_JOB:
+                path = todo.popleft()
+                window.append((path, self._submit(path, workers)))
+            path, future = window.popleft()
+            if future is None:
+                yield path, self._here(path)
+                continue
+            try:
+                decoded = future.result()
+            except BrokenProcessPool:
+                # Some file in flight killed its process: each one is a suspect.
+                suspects = [(path, future), *window]
+                window.clear()
+                self._discard()
+                for suspect, done in suspects:
+                    yield suspect, self._settle(suspect, done)
+                continue
+            yield path, decoded
+
+    # --- inside -------------------------------------------------------------------------
+
+    def _submit(self, path: Path, workers: int) -> Future[Decoded] | None:
+        """The file handed to the pool (started when needed); None: decode it here."""
+        if self._in_process or workers < 2:
+            return None
+        try:
+            if self._executor is None:
+                self._executor = self._start(workers)
+            return self._executor.submit(_decode_in_child, str(path))
+        except BrokenProcessPool as exc:  # it broke before we saw it: a suspect too
+            broken: Future[Decoded] = Future()
+            broken.set_exception(exc)
+            return broken
+        except (OSError, RuntimeError, ValueError) as exc:  # no processes to be had
+            self._give_up(f"cannot start decoding processes ({exc})")
+            return None
+
+    def _settle(self, path: Path, future: Future[Decoded] | None) -> Decoded:
+        """A suspect's result: its own when it finished before the pool broke, else the
+        file decoded alone in a fresh process."""
+        if future is not None and future.done() and not future.cancelled():
+            broke = isinstance(future.exception(), BrokenProcessPool)
+            if not broke:
+                return future.result()  # a bug in the decoder raises here, as it would here
+        if self._in_process:
+            return self._here(path)
+        return self._alone(path)
+
+    def _alone(self, path: Path) -> Decoded:
+        try:
+            solo = self._start(1)
+        except (OSError, RuntimeError, ValueError) as exc:
+            self._give_up(f"cannot start decoding processes ({exc})")
+            return self._here(path)
+        try:
+            return solo.submit(_decode_in_child, str(path)).result()
+        except BrokenProcessPool:
+            pass
+        finally:
+            solo.shutdown(wait=True, cancel_futures=True)
+        if not self._processes_work():
+            self._give_up("decoding processes die as they start")
+            return self._here(path)
+        self.crashed.append(path)
+        return self._crash(path)
+
+    def _processes_work(self) -> bool:
+        """Whether a fresh process can run anything at all (else it is not the file)."""
+        try:
+            probe = self._start(1)
+        except (OSError, RuntimeError, ValueError):
+            return False
+        try:
+            probe.submit(_nothing).result()
+            return True
+        except BrokenProcessPool:
+            return False
+        finally:
+            probe.shutdown(wait=True, cancel_futures=True)
+
+    def _crash(self, path: Path) -> Decoded:
+        """A file that killed its decoder, refused; its bytes read here (reading is safe)
+        so that the refusal is recorded like any other."""
+        _, _, _, keep_bytes = self._setup
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            return Decoded(unreadable=f"cannot read: {exc.strerror or exc}")
+        return Decoded(sha256_of(data), data if keep_bytes else None, refused=CRASHED)
+
+    def _here(self, path: Path) -> Decoded:
+        decode, tz, known, keep_bytes = self._setup
+        return decode(str(path), tz, known, keep_bytes)
+
+    def _start(self, workers: int) -> ProcessPoolExecutor:
+        context = multiprocessing.get_context(CONTEXT)
+        context.set_forkserver_preload(PRELOAD)
+        # The fork server starts with SIGINT blocked, and so does every child forked
+        # from it: Ctrl-C in her terminal goes to the whole process group, and only this
+        # process must answer it (the children finish their file and go when the pool
+        # is closed; no KeyboardInterrupt traces). The resource tracker first: starting
+        # it blocks and then unblocks SIGINT itself, which would undo the block.
+        resource_tracker.ensure_running()
+        with _sigint_blocked():
+            multiprocessing.forkserver.ensure_running()
+        executor = ProcessPoolExecutor(
+            workers, mp_context=context, initializer=_init_child, initargs=self._setup
+        )
+        # Each submit starts a process while none is idle: `workers` of them start them
+        # all, here, with the caller's main script out of sight (see _main_hidden).
+        try:
+            with _main_hidden():
+                for _ in range(workers):
+                    executor.submit(_nothing)
+        except BaseException:  # Ctrl-C, or no process could start: none is left behind
+            executor.shutdown(wait=True, cancel_futures=True)
+            raise
+        return executor
+
+    def _discard(self) -> None:
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
+
+    def _give_up(self, reason: str) -> None:
+        from sync import logs
+
+        if not self._in_process:
+            logs.event("decode-in-process", reason=reason)
+        self._in_process = True
+        self._discard()
+
+
+class Ahead:
+    """Files decoded ahead of a caller that takes them one by one, in the order given,
+    each asked for by its path (the worker's inbox pass). A path asked for out of turn
+    passes over the ones before it (another worker took those); a path not among them
+    is None (the caller decodes it itself). A context manager, like the pool."""
+
+    def __init__(self, pool: DecodePool | None = None, paths: Iterable[Path] = ()) -> None:
+        self._pool = pool
+        self._paths = list(paths)
+        self._left = set(self._paths)
+        self._results = pool.map(self._paths) if pool is not None else None
+
+    def get(self, path: Path) -> Decoded | None:
+        if self._results is None or path not in self._left:
+            return None
+        for done, decoded in self._results:
+            self._left.discard(done)
+            if done == path:
+                return decoded
+        return None
+
+    def __enter__(self) -> Ahead:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._results is not None:
+            self._results.close()
+        if self._pool is not None:
+            self._pool.close()
+
+
+@contextmanager
+def _sigint_blocked() -> Iterator[None]:
+    """SIGINT held back from this thread (any thread: the worker's jobs run in one of the
+    scheduler's); a Ctrl-C that came meanwhile is answered when it ends."""
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
+@contextmanager
+def _main_hidden() -> Iterator[None]:
+    """While processes start: multiprocessing runs the parent's main script again in each
+    child (as __mp_main__) so that what it defines can be unpickled there. Nothing the
+    pool sends is defined there, and for runback that script is the whole command line
+    (`runback` imports sync.cli): hidden, the children import only the decoder."""
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
+
+
+# --- in the child -----------------------------------------------------------------------
+
+_child: tuple[Decoder, tzinfo, frozenset[str], bool] | None = None
+
+
+def _init_child(decode: Decoder, tz: tzinfo, known: frozenset[str], keep_bytes: bool) -> None:
+    global _child
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent answers Ctrl-C
+    _child = (decode, tz, known, keep_bytes)
+
+
+def _decode_in_child(path: str) -> Decoded:
+    assert _child is not None, "the pool's initializer sets this up"
+    decode, tz, known, keep_bytes = _child
+    return decode(path, tz, known, keep_bytes)
+
+
+def _nothing() -> None:
+    return None
