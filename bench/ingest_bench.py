@@ -3,8 +3,9 @@ the same files with fitparse, alternating, in the same run. Prints both and the 
 
     make bench            (or: .venv/bin/python bench/ingest_bench.py --files 30 --rounds 5)
 
-Target (issue 2): ingest <= 1.15x the parse. Machines here are shared and noisy, so the
-two are interleaved round by round and compared by their medians.
+Target (issue 2): ingest <= 1.15x the parse, one process against one process (`--jobs 1`;
+bench/parallel_bench.py measures what more cores give). Machines here are shared and
+noisy, so the two are interleaved round by round and compared by their medians.
 """
 
 from __future__ import annotations
@@ -72,7 +73,18 @@ def main() -> int:
             parse_s.append(timed([sys.executable, "-c", PARSE_ONLY, str(folder)]))
             home = Path(tmp) / f"home{r}"  # a fresh home: start-up and migrations included
             ingest_s.append(
-                timed([str(runback), "--home", str(home), "--quiet", "ingest", str(folder)])
+                timed(
+                    [
+                        str(runback),
+                        "--home",
+                        str(home),
+                        "--quiet",
+                        "ingest",
+                        "--jobs",
+                        "1",
+                        str(folder),
+                    ]
+                )
             )
             print(
                 f"  round {r + 1}: parse only {parse_s[-1]:6.2f} s   "

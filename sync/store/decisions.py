@@ -83,7 +83,7 @@ class DecisionQueries:
             select(d.on_date, d.id, d.phase, d.level, d.spec)
             .where(d.athlete_id == self.athlete_id)
             .order_by(d.on_date, d.id)
-        )
+        ).all()
         return [Given(*row) for row in rows]
 
     def latest_decision(self, as_of: date | None = None) -> StoredDecision | None:

@@ -194,7 +194,7 @@ class Repository(
             select(a.id, a.start_utc)
             .where(a.athlete_id == self.athlete_id)
             .order_by(a.start_utc, a.id)
-        )
+        ).all()
         return [(activity_id, start) for activity_id, start in rows]
 
     def activity(self, activity_id: int) -> StoredActivity | None:
