@@ -241,7 +241,10 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     return build_parser().parse_args(words)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, own_process: bool = False) -> int:
+    """Run one `runback` command; the exit code. `own_process`: this call is the whole
+    process (entry(), the console script), so start-up runs without the cyclic collector
+    and is frozen out of its sight before the command runs."""
     try:
         args = _parse(argv)
     except UsageError as exc:
@@ -261,7 +264,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from sync.bootstrap import bootstrap
 
         app = bootstrap(settings, log_to_stderr=args.command == "worker")
-        gc.enable()  # started (see entry()); a command may run for hours, so collect again
+        if own_process:
+            # What start-up built (modules, SQLAlchemy, the app) lives as long as the
+            # process: frozen, the collector never traverses it again. Then collect as
+            # usual: a command may run for hours (a backfill, the worker).
+            gc.freeze()
+            gc.enable()
         return int(_COMMANDS[args.command](app, args))
     except BadInput as exc:
         return _fail(str(exc), EXIT_BAD_INPUT)
@@ -716,16 +724,16 @@ _COMMANDS = {
 
 
 def entry() -> NoReturn:
-    """The `runback` console script: main() in a process started and ended quickly.
+    """The `runback` console script: main() as a process started and ended quickly.
 
     Start-up allocates a great deal and frees little, so the cyclic collector waits until
-    the app is up (main() turns it on again). At exit, what the process built is left to
-    the operating system instead of being traversed once more by the collector, which
-    was a fifth of a short call; everything is still closed and flushed as usual (open
-    files, the log, the database), only cyclic garbage is not collected one last time.
+    the app is up (see main()). At exit, what the process built is left to the operating
+    system instead of being traversed once more by the collector, which was a fifth of a
+    short call; everything is still closed and flushed as usual (open files, the log, the
+    database): only cyclic garbage is not collected one last time.
     """
     gc.disable()
-    code = main()
+    code = main(own_process=True)
     gc.freeze()
     sys.exit(code)
 

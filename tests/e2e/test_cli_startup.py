@@ -106,8 +106,9 @@ def test_a_command_built_alone_parses_as_the_whole_parser_does() -> None:
 def test_the_console_script_is_entry_and_a_command_runs_with_the_collector_on(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """entry() pauses the cyclic collector for start-up only: a command (a backfill, the
-    worker) runs with it on, and the exit code is main()'s."""
+    """entry() pauses the cyclic collector for start-up only and freezes what start-up
+    built: a command (a backfill, the worker) runs with it on, and the exit code is
+    main()'s. main() called in a process of its own leaves the collector alone."""
     import gc
     import tomllib
 
@@ -123,7 +124,8 @@ def test_the_console_script_is_entry_and_a_command_runs_with_the_collector_on(
 
     monkeypatch.setitem(cli._COMMANDS, "status", probe)
     monkeypatch.setattr(sys, "argv", ["runback", "--home", str(tmp_path / "home"), "status"])
-    monkeypatch.setattr(gc, "freeze", lambda: None)  # not on the test process itself
+    frozen: list[bool] = []  # not on the test process itself
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(gc.isenabled()))
     try:
         with pytest.raises(SystemExit) as done:
             cli.entry()
@@ -131,3 +133,8 @@ def test_the_console_script_is_entry_and_a_command_runs_with_the_collector_on(
         gc.enable()
     assert done.value.code == 3
     assert seen == [True]
+    assert frozen == [False, True]  # start-up frozen before the collector runs; at exit
+    before = gc.isenabled()
+    assert cli.main(["--home", str(tmp_path / "home"), "status"]) == 3  # not the process
+    assert gc.isenabled() == before
+    assert frozen == [False, True]
