@@ -48,14 +48,15 @@ def referrals(
     out: list[tuple[str, str]] = []
     size = rules.refer_window_runs
     for sign, (name, guidance) in _WORDS.items():
-        for end in range(len(noted)):
-            window = noted[max(0, end + 1 - size) : end + 1]
-            hits = sum(1 for _, note in window if sign in note.signs)
+        present = [sign in note.signs for _, note in noted]
+        hits = 0  # among the `size` runs ending at `end`: counted as the window slides
+        for end, here in enumerate(present):
+            hits += here - (present[end - size] if end >= size else 0)
             if hits >= rules.refer_after_runs:
                 out.append(
                     (
                         f"refer:{sign}",
-                        f"{name} in {hits} of {len(window)} runs up to "
+                        f"{name} in {hits} of {min(size, end + 1)} runs up to "
                         f"{day_month(noted[end][0].day)}: the guidance ({SOURCE}) asks that "
                         f"{guidance} is assessed by {PHYSIO}; please book an appointment.",
                     )
@@ -80,6 +81,7 @@ def _leak_not_improving(
         and note.leak.into_interval_s is not None
     ]
     weeks = rules.refer_leak_weeks
+    earlier = 0  # leaks[:earlier] started `weeks` weeks or more before the one at i
     for i, (day, onset) in enumerate(leaks):
         if i and onset <= leaks[i - 1][1] + REPEAT_SLACK_S:
             then, was = leaks[i - 1]
@@ -88,9 +90,10 @@ def _leak_not_improving(
                 f"no later than {clock(was)} on {day_month(then)}: the guidance ({SOURCE}) asks "
                 f"that leaking which does not improve is assessed by {PHYSIO}."
             )
-        before = [(d, o) for d, o in leaks[:i] if d <= day - timedelta(weeks=weeks)]
-        if before and onset <= before[-1][1]:
-            then, was = before[-1]
+        while earlier < i and leaks[earlier][0] <= day - timedelta(weeks=weeks):
+            earlier += 1  # the runs are in date order: the cut only moves forward
+        if earlier and onset <= leaks[earlier - 1][1]:
+            then, was = leaks[earlier - 1]
             return (
                 f"Leaking started at {clock(onset)} into a run interval on {day_month(day)}, "
                 f"no later than {clock(was)} on {day_month(then)}, {weeks} or more weeks "

@@ -304,7 +304,10 @@ def reasons_are_true(h: History, d: Decision) -> bool | None:
                 return False
         if m := _LEAK_RAISED.search(reason):
             was, now, n, onset, on = m.groups()
-            if (on, onset) not in placed or not 0 < parse_duration(now) - parse_duration(was) <= 30:
+            # A raise is max(15 s, 10 % of the cap rounded down to 5 s): 35 s from 5:50.
+            was_s, now_s = parse_duration(was), parse_duration(now)
+            step = max(RULES.leak_cap_step_s, int(was_s * RULES.leak_cap_step_fraction) // 5 * 5)
+            if (on, onset) not in placed or not 0 < now_s - was_s <= step:
                 return False
             clean_at = [
                 s for s in runs
