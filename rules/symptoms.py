@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -98,6 +99,25 @@ class SymptomEntry:
     @property
     def leak_level(self) -> int:
         return LEAKS.index(self.leak)
+
+    @cached_property
+    def burden(self) -> int:
+        """One number for how symptomatic a session was (higher is worse); worked out
+        once per entry, as every later entry's trend compares against it.
+
+        A leak placed in a run interval is left out: its onset is compared on its own
+        ("leaking earlier than last time"), and the leak cap answers it.
+        """
+        placed = self.leak_point is not None and self.leak_point.into_interval_s is not None
+        return (
+            (0 if placed else 2 * self.leak_level)
+            + (self.heaviness or 0)
+            + (self.pain or 0)
+            + (3 if self.bleeding else 0)
+            + (1 if self.pain_next_day else 0)
+            + (2 if self.urgency else 0)
+            + (2 if self.bowel == "urgency" else 5 if self.bowel == "leak" else 0)
+        )
 
 
 def _in_range(name: str, value: float | None, low: float, high: float) -> None:
@@ -299,24 +319,6 @@ def assess_after(
     )
 
 
-def burden(entry: SymptomEntry) -> int:
-    """One number for how symptomatic a session was (higher is worse).
-
-    A leak placed in a run interval is left out: its onset is compared on its own
-    ("leaking earlier than last time"), and the leak cap answers it.
-    """
-    placed = entry.leak_point is not None and entry.leak_point.into_interval_s is not None
-    return (
-        (0 if placed else 2 * entry.leak_level)
-        + (entry.heaviness or 0)
-        + (entry.pain or 0)
-        + (3 if entry.bleeding else 0)
-        + (1 if entry.pain_next_day else 0)
-        + (2 if entry.urgency else 0)
-        + (2 if entry.bowel == "urgency" else 5 if entry.bowel == "leak" else 0)
-    )
-
-
 def _trend(
     entry: SymptomEntry,
     recent: Sequence[SymptomEntry],
@@ -331,8 +333,8 @@ def _trend(
         return None
     if "leak-earlier" in back:
         return "worse"
-    baseline = sum(burden(e) for e in recent) / len(recent)
-    now = burden(entry)
+    baseline = sum(e.burden for e in recent) / len(recent)
+    now = entry.burden
     if now >= baseline + th.trend_worse_points and not free:
         return "worse"
     if now <= baseline - 1:

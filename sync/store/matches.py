@@ -184,7 +184,7 @@ class MatchQueries:
             select(b.activity_id, func.sum(func.round(seconds)))
             .where(b.athlete_id == self.athlete_id, b.kind == "run")
             .group_by(b.activity_id)
-        )
+        ).all()
         return {activity_id: int(total or 0) for activity_id, total in rows}
 
     def match_summaries(self) -> dict[int, MatchSummary]:
@@ -204,7 +204,7 @@ class MatchQueries:
             )
             .where(i.athlete_id == self.athlete_id, i.kind == "run")
             .group_by(i.activity_id)
-        )
+        ).all()
         for activity_id, planned, done, missed in rows:
             counts[activity_id] = [int(planned), int(done or 0), int(missed or 0)]
         return {a: MatchSummary(specs.get(a), *counts.get(a, [0, 0, 0])) for a in specs}
