@@ -17,8 +17,11 @@ from __future__ import annotations
 import multiprocessing
 import multiprocessing.forkserver
 import os
+import select
 import signal
 import sys
+import threading
+import time
 import types
 from collections import deque
 from collections.abc import Callable, Collection, Generator, Iterable, Iterator
@@ -254,7 +257,10 @@ class DecodePool:
         with _sigint_blocked():
             multiprocessing.forkserver.ensure_running()
         executor = ProcessPoolExecutor(
-            workers, mp_context=context, initializer=_init_child, initargs=self._setup
+            workers,
+            mp_context=context,
+            initializer=_init_child,
+            initargs=(*self._setup, os.getpid()),
         )
         # Each submit starts a process while none is idle: `workers` of them start them
         # all, here, with the caller's main script out of sight (see _main_hidden).
@@ -350,10 +356,37 @@ def _main_hidden() -> Iterator[None]:
 _child: tuple[Decoder, tzinfo, frozenset[str], bool] | None = None
 
 
-def _init_child(decode: Decoder, tz: tzinfo, known: frozenset[str], keep_bytes: bool) -> None:
+def _init_child(
+    decode: Decoder, tz: tzinfo, known: frozenset[str], keep_bytes: bool, parent: int
+) -> None:
     global _child
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent answers Ctrl-C
     _child = (decode, tz, known, keep_bytes)
+    threading.Thread(target=_end_with, args=(parent,), name="runback-parent", daemon=True).start()
+
+
+def _end_with(parent: int) -> None:
+    """End this child as soon as the process that started the pool is gone (killed -9,
+    say). Nothing else would: the child holds both ends of its own queue, so it never
+    reads an end of file, and the fork server lives as long as its children do."""
+    try:
+        handle = os.pidfd_open(parent)
+    except (AttributeError, OSError):  # no pidfd (old kernel), or the parent is gone
+        while _alive(parent):
+            time.sleep(1.0)
+    else:
+        select.select([handle], [], [])
+    os._exit(0)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _decode_in_child(path: str) -> Decoded:
