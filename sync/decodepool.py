@@ -120,11 +120,9 @@ class DecodePool:
         decode: Decoder | None = None,
     ) -> None:
         self.jobs = jobs
-        self._decode = decode or decode_path
-        self._setup = (self._decode, tz, frozenset(known), keep_bytes)
+        self._setup = (decode or decode_path, tz, frozenset(known), keep_bytes)
         self._executor: ProcessPoolExecutor | None = None
         self._in_process = jobs < 2
-        self.crashed: list[Path] = []  # files refused because they killed their decoder
 
     def __enter__(self) -> DecodePool:
         return self
@@ -194,7 +192,7 @@ class DecodePool:
         if future is not None and future.done() and not future.cancelled():
             broke = isinstance(future.exception(), BrokenProcessPool)
             if not broke:
-                return future.result()  # a bug in the decoder raises here, as it would here
+                return future.result()  # a bug in the decoder raises, as in this process
         if self._in_process:
             return self._here(path)
         return self._alone(path)
@@ -214,7 +212,6 @@ class DecodePool:
         if not self._processes_work():
             self._give_up("decoding processes die as they start")
             return self._here(path)
-        self.crashed.append(path)
         return self._crash(path)
 
     def _processes_work(self) -> bool:
@@ -279,12 +276,12 @@ class DecodePool:
             executor.shutdown(wait=True, cancel_futures=True)
 
     def _give_up(self, reason: str) -> None:
+        """Decode the files not yet handed out here; those already handed out finish."""
         from sync import logs
 
         if not self._in_process:
             logs.event("decode-in-process", reason=reason)
         self._in_process = True
-        self._discard()
 
 
 class Ahead:
