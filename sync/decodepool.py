@@ -14,8 +14,6 @@ be had at all, decoding goes on in this process (said once in the log).
 
 from __future__ import annotations
 
-import multiprocessing
-import multiprocessing.forkserver
 import os
 import select
 import signal
@@ -25,19 +23,23 @@ import time
 import types
 from collections import deque
 from collections.abc import Callable, Collection, Generator, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import tzinfo
-from multiprocessing import resource_tracker
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from rules.activity import Activity
 from sync.errors import FitFileError
 from sync.fitfile import read_activity
 from sync.rawstore import sha256_of
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
+
+# multiprocessing and concurrent.futures are imported where a pool starts: one file, or
+# --jobs 1, costs nothing for them.
 
 PREFETCH_PER_JOB = 3  # files handed to the pool per process, ahead of the writer
 CRASHED = "reading it crashed the FIT decoder (its process died): the file may be damaged"
@@ -145,6 +147,8 @@ class DecodePool:
     def map(self, paths: Iterable[Path]) -> Generator[tuple[Path, Decoded], None, None]:
         """(path, Decoded) for each of `paths`, in their order. Fewer than two files, or
         one job: decoded here, no process started."""
+        from concurrent.futures.process import BrokenProcessPool
+
         todo = deque(paths)
         workers = min(self.jobs, len(todo))
         window: deque[tuple[Path, Future[Decoded] | None]] = deque()
@@ -174,6 +178,9 @@ class DecodePool:
         """The file handed to the pool (started when needed); None: decode it here."""
         if self._in_process or workers < 2:
             return None
+        from concurrent.futures import Future
+        from concurrent.futures.process import BrokenProcessPool
+
         try:
             if self._executor is None:
                 self._executor = self._start(workers)
@@ -189,6 +196,8 @@ class DecodePool:
     def _settle(self, path: Path, future: Future[Decoded] | None) -> Decoded:
         """A suspect's result: its own when it finished before the pool broke, else the
         file decoded alone in a fresh process."""
+        from concurrent.futures.process import BrokenProcessPool
+
         if future is not None and future.done() and not future.cancelled():
             broke = isinstance(future.exception(), BrokenProcessPool)
             if not broke:
@@ -198,6 +207,8 @@ class DecodePool:
         return self._alone(path)
 
     def _alone(self, path: Path) -> Decoded:
+        from concurrent.futures.process import BrokenProcessPool
+
         try:
             solo = self._start(1)
         except (OSError, RuntimeError, ValueError) as exc:
@@ -216,6 +227,8 @@ class DecodePool:
 
     def _processes_work(self) -> bool:
         """Whether a fresh process can run anything at all (else it is not the file)."""
+        from concurrent.futures.process import BrokenProcessPool
+
         try:
             probe = self._start(1)
         except (OSError, RuntimeError, ValueError):
@@ -243,6 +256,11 @@ class DecodePool:
         return decode(str(path), tz, known, keep_bytes)
 
     def _start(self, workers: int) -> ProcessPoolExecutor:
+        import multiprocessing
+        import multiprocessing.forkserver
+        from concurrent.futures import ProcessPoolExecutor
+        from multiprocessing import resource_tracker
+
         context = multiprocessing.get_context(CONTEXT)
         context.set_forkserver_preload(PRELOAD)
         # The fork server starts with SIGINT blocked, and so does every child forked
