@@ -14,27 +14,32 @@ be had at all, decoding goes on in this process (said once in the log).
 
 from __future__ import annotations
 
-import multiprocessing
-import multiprocessing.forkserver
 import os
+import select
 import signal
 import sys
+import threading
+import time
 import types
 from collections import deque
 from collections.abc import Callable, Collection, Generator, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import tzinfo
-from multiprocessing import resource_tracker
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from rules.activity import Activity
 from sync.errors import FitFileError
 from sync.fitfile import read_activity
 from sync.rawstore import sha256_of
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
+
+# multiprocessing and concurrent.futures are imported where a pool starts: one file, or
+# --jobs 1, costs nothing for them.
 
 PREFETCH_PER_JOB = 3  # files handed to the pool per process, ahead of the writer
 CRASHED = "reading it crashed the FIT decoder (its process died): the file may be damaged"
@@ -117,11 +122,9 @@ class DecodePool:
         decode: Decoder | None = None,
     ) -> None:
         self.jobs = jobs
-        self._decode = decode or decode_path
-        self._setup = (self._decode, tz, frozenset(known), keep_bytes)
+        self._setup = (decode or decode_path, tz, frozenset(known), keep_bytes)
         self._executor: ProcessPoolExecutor | None = None
         self._in_process = jobs < 2
-        self.crashed: list[Path] = []  # files refused because they killed their decoder
 
     def __enter__(self) -> DecodePool:
         return self
@@ -144,6 +147,8 @@ class DecodePool:
     def map(self, paths: Iterable[Path]) -> Generator[tuple[Path, Decoded], None, None]:
         """(path, Decoded) for each of `paths`, in their order. Fewer than two files, or
         one job: decoded here, no process started."""
+        from concurrent.futures.process import BrokenProcessPool
+
         todo = deque(paths)
         workers = min(self.jobs, len(todo))
         window: deque[tuple[Path, Future[Decoded] | None]] = deque()
@@ -173,6 +178,9 @@ class DecodePool:
         """The file handed to the pool (started when needed); None: decode it here."""
         if self._in_process or workers < 2:
             return None
+        from concurrent.futures import Future
+        from concurrent.futures.process import BrokenProcessPool
+
         try:
             if self._executor is None:
                 self._executor = self._start(workers)
@@ -188,15 +196,19 @@ class DecodePool:
     def _settle(self, path: Path, future: Future[Decoded] | None) -> Decoded:
         """A suspect's result: its own when it finished before the pool broke, else the
         file decoded alone in a fresh process."""
+        from concurrent.futures.process import BrokenProcessPool
+
         if future is not None and future.done() and not future.cancelled():
             broke = isinstance(future.exception(), BrokenProcessPool)
             if not broke:
-                return future.result()  # a bug in the decoder raises here, as it would here
+                return future.result()  # a bug in the decoder raises, as in this process
         if self._in_process:
             return self._here(path)
         return self._alone(path)
 
     def _alone(self, path: Path) -> Decoded:
+        from concurrent.futures.process import BrokenProcessPool
+
         try:
             solo = self._start(1)
         except (OSError, RuntimeError, ValueError) as exc:
@@ -211,11 +223,12 @@ class DecodePool:
         if not self._processes_work():
             self._give_up("decoding processes die as they start")
             return self._here(path)
-        self.crashed.append(path)
         return self._crash(path)
 
     def _processes_work(self) -> bool:
         """Whether a fresh process can run anything at all (else it is not the file)."""
+        from concurrent.futures.process import BrokenProcessPool
+
         try:
             probe = self._start(1)
         except (OSError, RuntimeError, ValueError):
@@ -243,6 +256,11 @@ class DecodePool:
         return decode(str(path), tz, known, keep_bytes)
 
     def _start(self, workers: int) -> ProcessPoolExecutor:
+        import multiprocessing
+        import multiprocessing.forkserver
+        from concurrent.futures import ProcessPoolExecutor
+        from multiprocessing import resource_tracker
+
         context = multiprocessing.get_context(CONTEXT)
         context.set_forkserver_preload(PRELOAD)
         # The fork server starts with SIGINT blocked, and so does every child forked
@@ -254,7 +272,10 @@ class DecodePool:
         with _sigint_blocked():
             multiprocessing.forkserver.ensure_running()
         executor = ProcessPoolExecutor(
-            workers, mp_context=context, initializer=_init_child, initargs=self._setup
+            workers,
+            mp_context=context,
+            initializer=_init_child,
+            initargs=(*self._setup, os.getpid()),
         )
         # Each submit starts a process while none is idle: `workers` of them start them
         # all, here, with the caller's main script out of sight (see _main_hidden).
@@ -273,12 +294,12 @@ class DecodePool:
             executor.shutdown(wait=True, cancel_futures=True)
 
     def _give_up(self, reason: str) -> None:
+        """Decode the files not yet handed out here; those already handed out finish."""
         from sync import logs
 
         if not self._in_process:
             logs.event("decode-in-process", reason=reason)
         self._in_process = True
-        self._discard()
 
 
 class Ahead:
@@ -350,10 +371,37 @@ def _main_hidden() -> Iterator[None]:
 _child: tuple[Decoder, tzinfo, frozenset[str], bool] | None = None
 
 
-def _init_child(decode: Decoder, tz: tzinfo, known: frozenset[str], keep_bytes: bool) -> None:
+def _init_child(
+    decode: Decoder, tz: tzinfo, known: frozenset[str], keep_bytes: bool, parent: int
+) -> None:
     global _child
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent answers Ctrl-C
     _child = (decode, tz, known, keep_bytes)
+    threading.Thread(target=_end_with, args=(parent,), name="runback-parent", daemon=True).start()
+
+
+def _end_with(parent: int) -> None:
+    """End this child as soon as the process that started the pool is gone (killed -9,
+    say). Nothing else would: the child holds both ends of its own queue, so it never
+    reads an end of file, and the fork server lives as long as its children do."""
+    try:
+        handle = os.pidfd_open(parent)
+    except (AttributeError, OSError):  # no pidfd (old kernel), or the parent is gone
+        while _alive(parent):
+            time.sleep(1.0)
+    else:
+        select.select([handle], [], [])
+    os._exit(0)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _decode_in_child(path: str) -> Decoded:

@@ -210,6 +210,35 @@ def test_ctrl_c_during_a_parallel_ingest_exits_cleanly_and_leaves_no_process(
     assert all(line.startswith("duplicate ") for line in again.stdout.splitlines())
 
 
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
+def test_runback_killed_mid_ingest_leaves_no_decoding_process(
+    cli_env: dict[str, str], tmp_path: Path, sig: signal.Signals
+) -> None:
+    """Only runback itself is killed (kill -9, or a plain kill): its decoding processes
+    see it go and end too (they used to wait forever, holding its output open)."""
+    folder = tmp_path / "history"
+    folder.mkdir()
+    data = simple_run(60, serial=42)
+    for i in range(40):
+        (folder / f"run{i:02d}.fit").write_bytes(data)
+    proc = subprocess.Popen(
+        [*runback_command(), "ingest", "--jobs", "2", str(folder)],
+        env=cli_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdin=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().startswith("ingested ")
+        proc.send_signal(sig)
+        _out, err = proc.communicate(timeout=60)  # every holder of its output is gone
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+    assert _group_gone(proc.pid), "a decoding process outlived runback"
+    assert "Traceback" not in err
+
+
 def _settle(inbox: Path) -> None:
     old = time.time() - 600
     for path in inbox.iterdir():
