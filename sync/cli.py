@@ -284,7 +284,10 @@ def main(argv: Sequence[str] | None = None, *, own_process: bool = False) -> int
 
         from sync.errors import first_line, private_exc_info
 
-        logging.getLogger("runback").error("internal error", exc_info=private_exc_info(exc))
+        log = logging.getLogger("runback")
+        if not log.hasHandlers():  # before the log is open: Python would print the trace
+            return _fail(f"internal error: {type(exc).__name__}: {first_line(exc)}", EXIT_FAILURE)
+        log.error("internal error", exc_info=private_exc_info(exc))
         return _fail(
             f"internal error: {type(exc).__name__}: {first_line(exc)} (details in the log)",
             EXIT_FAILURE,

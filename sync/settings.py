@@ -80,7 +80,12 @@ class Settings:
         for name in _PATHS:  # `~/watch` as a shell reads it: TOML, env files, systemd do not
             value = getattr(self, name)
             if value is not None:
-                object.__setattr__(self, name, value.expanduser())
+                try:
+                    object.__setattr__(self, name, value.expanduser())
+                except RuntimeError:  # ~someone, and no such user here (or no HOME)
+                    raise Invalid(
+                        (name,), f"'{value}': '~' names a home this machine does not know"
+                    ) from None
         try:
             resolve_timezone(self.timezone)
         except ValueError as exc:

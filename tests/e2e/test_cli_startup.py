@@ -138,3 +138,21 @@ def test_the_console_script_is_entry_and_a_command_runs_with_the_collector_on(
     assert cli.main(["--home", str(tmp_path / "home"), "status"]) == 3  # not the process
     assert gc.isenabled() == before
     assert frozen == [False, True]
+
+
+def test_an_internal_error_before_the_log_opens_is_one_line_without_a_trace(
+    tmp_path: Path,
+) -> None:
+    code = (
+        "import sync.settings as st\n"
+        "def boom(*a, **k): raise RuntimeError('surprise')\n"
+        "st.load_settings = boom\n"
+        "from sync.cli import main\n"
+        f"raise SystemExit(main(['--home', {str(tmp_path / 'home')!r}, 'status']))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+        cwd=Path(__file__).resolve().parents[2],
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr == "runback: internal error: RuntimeError: surprise\n"

@@ -154,3 +154,9 @@ def test_replace_checks_the_new_values(clean_env: pytest.MonkeyPatch) -> None:
     assert s.replace(today=date(2026, 6, 1)).today == date(2026, 6, 1)
     with pytest.raises(Invalid, match="unknown time zone"):
         s.replace(timezone="Mars/Olympus")
+
+
+def test_a_tilde_naming_no_known_home_is_one_line(clean_env: pytest.MonkeyPatch) -> None:
+    clean_env.setenv("RUNBACK_HOME", "~nosuchuser99/runback")
+    with pytest.raises(ConfigError, match=r"setting 'home': '~nosuchuser99/runback': '~' names"):
+        load_settings()
