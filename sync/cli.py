@@ -73,9 +73,7 @@ class _Version(argparse.Action):
         parser.exit(0)
 
 
-def build_parser(command: str | None = None) -> argparse.ArgumentParser:
-    """The whole command line, or only `command`'s part of it (start-up time: building
-    every subcommand's options costs a call more than parsing them)."""
+def build_parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="runback", description="Return to running after childbirth, one run at a time."
     )
@@ -93,9 +91,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--version", action=_Version, help="print runback's version")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
-    for name, add in _PARSERS.items():
-        if command is None or name == command:
-            add(sub)
+    for add in _PARSERS.values():
+        add(sub)
     return p
 
 
@@ -212,33 +209,6 @@ _PARSERS: dict[str, Callable[[Any], None]] = {
     "db": _db_parser,
     "worker": _worker_parser,
 }
-# Global options followed by a value: that value is never the command.
-_VALUED = frozenset({"--home", "--db", "--config", "--today"})
-
-
-def _command_in(argv: Sequence[str]) -> str | None:
-    """The command named in `argv`, when it can be told without parsing; None for help,
-    --version, or anything unclear (then the whole parser is built)."""
-    words = iter(argv)
-    for word in words:
-        if word in ("-h", "--help", "--version"):
-            return None
-        if word in _VALUED:
-            next(words, None)
-        elif not word.startswith("-"):
-            return word if word in _PARSERS else None
-    return None
-
-
-def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
-    words = list(sys.argv[1:] if argv is None else argv)
-    command = _command_in(words)
-    if command is not None:
-        try:
-            return build_parser(command).parse_args(words)
-        except UsageError:
-            pass  # said again by the whole parser, which knows every command
-    return build_parser().parse_args(words)
 
 
 def main(argv: Sequence[str] | None = None, *, own_process: bool = False) -> int:
@@ -246,7 +216,7 @@ def main(argv: Sequence[str] | None = None, *, own_process: bool = False) -> int
     process (entry(), the console script), so start-up runs without the cyclic collector
     and is frozen out of its sight before the command runs."""
     try:
-        args = _parse(argv)
+        args = build_parser().parse_args(argv)
     except UsageError as exc:
         return _fail(str(exc), EXIT_BAD_INPUT)
     except SystemExit as exc:  # --help

@@ -46,11 +46,10 @@ class Invalid(ValueError):
 
 @dataclass(frozen=True)
 class Bounds:
-    """Inclusive (ge, le) or exclusive (gt, lt) limits of a number."""
+    """Limits of a number: more than `gt`, at least `ge`, at most `le`."""
 
     gt: float | None = None
     ge: float | None = None
-    lt: float | None = None
     le: float | None = None
 
     def check(self, value: float, loc: Loc) -> None:
@@ -58,8 +57,6 @@ class Bounds:
             raise Invalid(loc, f"must be more than {_num(self.gt)}")
         if self.ge is not None and not value >= self.ge:
             raise Invalid(loc, f"must be at least {_num(self.ge)}")
-        if self.lt is not None and not value < self.lt:
-            raise Invalid(loc, f"must be less than {_num(self.lt)}")
         if self.le is not None and not value <= self.le:
             raise Invalid(loc, f"must be at most {_num(self.le)}")
 

@@ -68,41 +68,6 @@ def test_reading_the_store_loads_no_numpy_pandas_or_fitparse(tmp_path: Path) -> 
         assert seen["loaded"] == ["sqlalchemy"], args
 
 
-@pytest.mark.parametrize(
-    ("argv", "command"),
-    [
-        (["plan"], "plan"),
-        (["--home", "plan", "status"], "status"),  # a value is never the command
-        (["--today", "2026-12-01", "--quiet", "symptoms", "log"], "symptoms"),
-        (["--home=/x", "profile", "show"], "profile"),
-        (["--help", "plan"], None),
-        (["plan", "--help"], "plan"),
-        (["--version"], None),
-        (["nonsense"], None),
-        ([], None),
-    ],
-)
-def test_only_the_named_command_is_built_when_it_can_be_told(
-    argv: list[str], command: str | None
-) -> None:
-    from sync.cli import _command_in
-
-    assert _command_in(argv) == command
-
-
-def test_a_command_built_alone_parses_as_the_whole_parser_does() -> None:
-    from sync.cli import _parse, build_parser
-
-    for argv in (
-        ["plan", "--ahead", "4"],
-        ["--quiet", "ingest", "a.fit", "b.fit"],
-        ["symptoms", "log", "--leak", "drops", "--leak-at", "3:10"],
-        ["garmin", "pull", "--since", "2026-11-01"],
-        ["--hom", "plan", "status"],  # an abbreviated option: told wrong, then parsed whole
-    ):
-        assert _parse(argv) == build_parser().parse_args(argv)
-
-
 def test_the_console_script_is_entry_and_a_command_runs_with_the_collector_on(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
