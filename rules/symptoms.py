@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from functools import cached_property
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -100,24 +99,29 @@ class SymptomEntry:
     def leak_level(self) -> int:
         return LEAKS.index(self.leak)
 
-    @cached_property
+    @property
     def burden(self) -> int:
         """One number for how symptomatic a session was (higher is worse); worked out
-        once per entry, as every later entry's trend compares against it.
+        once per entry, as every later entry's trend compares against it. (Kept by hand,
+        not by functools.cached_property, whose lock on Python 3.11 cost more than the sum.)
 
         A leak placed in a run interval is left out: its onset is compared on its own
         ("leaking earlier than last time"), and the leak cap answers it.
         """
-        placed = self.leak_point is not None and self.leak_point.into_interval_s is not None
-        return (
-            (0 if placed else 2 * self.leak_level)
-            + (self.heaviness or 0)
-            + (self.pain or 0)
-            + (3 if self.bleeding else 0)
-            + (1 if self.pain_next_day else 0)
-            + (2 if self.urgency else 0)
-            + (2 if self.bowel == "urgency" else 5 if self.bowel == "leak" else 0)
-        )
+        known = self.__dict__.get("_burden")
+        if known is None:
+            placed = self.leak_point is not None and self.leak_point.into_interval_s is not None
+            known = (
+                (0 if placed else 2 * LEAKS.index(self.leak))
+                + (self.heaviness or 0)
+                + (self.pain or 0)
+                + (3 if self.bleeding else 0)
+                + (1 if self.pain_next_day else 0)
+                + (2 if self.urgency else 0)
+                + (2 if self.bowel == "urgency" else 5 if self.bowel == "leak" else 0)
+            )
+            object.__setattr__(self, "_burden", known)  # frozen: not a field, not compared
+        return known
 
 
 def _in_range(name: str, value: float | None, low: float, high: float) -> None:
@@ -295,16 +299,15 @@ def assess_after(
         tired.append("breathing")
     if entry.slept_h is not None and entry.slept_h < th.poor_sleep_h:
         tired.append("sleep")
-    signs = [
-        name
-        for name, present in (
-            ("leak", entry.leak != "none"),
-            ("heaviness", (entry.heaviness or 0) > 0),
-            ("pain", (entry.pain or 0) > th.step_back_pain or entry.pain_next_day),
-            ("urgency", entry.urgency or entry.bowel == "urgency"),
-        )
-        if present
-    ]
+    signs: list[str] = []
+    if entry.leak != "none":
+        signs.append("leak")
+    if (entry.heaviness or 0) > 0:
+        signs.append("heaviness")
+    if (entry.pain or 0) > th.step_back_pain or entry.pain_next_day:
+        signs.append("pain")
+    if entry.urgency or entry.bowel == "urgency":
+        signs.append("urgency")
     free = not signs and not red
     return Assessment(
         on=entry.on,

@@ -39,11 +39,11 @@ def assessments(app: App) -> list[AssessedSession]:
 def assessed(uow: UnitOfWork, thresholds: SymptomThresholds) -> list[AssessedSession]:
     per_run: dict[int, list[tuple[int, SymptomEntry]]] = {}
     days: list[tuple[int, SymptomEntry]] = []
-    for stored in uow.repo.entries():
-        if stored.entry.activity_id is not None:
-            per_run.setdefault(stored.entry.activity_id, []).append((stored.id, stored.entry))
+    for entry_id, entry in uow.repo.entries_to_assess():
+        if entry.activity_id is not None:
+            per_run.setdefault(entry.activity_id, []).append((entry_id, entry))
         else:
-            days.append((stored.id, stored.entry))
+            days.append((entry_id, entry))
     # A second entry for a run adds to the first (the worst of each symptom counts): a
     # later "--leak none --pain-next-day" never erases the leak she logged first.
     latest = {

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from rules.ladder import RulesConfig
 from rules.profile import Profile, Readiness, readiness
 from rules.progression import Decision, SessionRecord, decide
 from rules.projection import project
@@ -45,30 +44,28 @@ def gather(app: App, uow: UnitOfWork) -> Inputs:
     """Everything a decision needs, in a handful of queries."""
     tz = app.settings.tz()
     profile = uow.repo.profile()
-    run_s = uow.repo.run_seconds_by_activity()
-    matches = uow.repo.match_summaries()
     given = uow.repo.given()
     given_on = [g.on for g in given]
-    longest: dict[str, int] = {}
+    of_spec: dict[str, tuple[int, int | None]] = {}  # spec -> (longest run, ladder level)
     sessions = []
-    for activity_id, start in uow.repo.activity_starts():
-        day = start.astimezone(tz).date()
+    for row in uow.repo.session_rows():
+        day = row.start.astimezone(tz).date()
         if profile is not None and profile.before_birth(day):
             continue  # her watch's history: kept, not part of the programme
-        summary = matches.get(activity_id)
-        spec = summary.plan_spec if summary else None
-        if spec is not None and spec not in longest:
-            longest[spec] = _longest_run(spec)
+        spec = row.plan_spec
+        if spec is not None and spec not in of_spec:
+            of_spec[spec] = (_longest_run(spec), app.rules.level_of_spec(spec))
+        longest, by_spec = of_spec[spec] if spec is not None else (None, None)
         sessions.append(
             SessionRecord(
                 day=day,
-                activity_id=activity_id,
-                run_s=run_s.get(activity_id, 0),
-                level=_level_of(given, given_on, app.rules, day, spec),
-                runs_planned=summary.runs_planned if summary else None,
-                runs_done=summary.runs_done if summary else None,
-                runs_missed=summary.runs_missed if summary else None,
-                longest_run_s=longest[spec] if spec is not None else None,
+                activity_id=row.activity_id,
+                run_s=row.run_s,
+                level=_level_of(given, given_on, day, spec, by_spec),
+                runs_planned=row.runs_planned,
+                runs_done=row.runs_done,
+                runs_missed=row.runs_missed,
+                longest_run_s=longest,
             )
         )
     return Inputs(
@@ -92,16 +89,15 @@ def _longest_run(spec: str) -> int:
 
 
 def _level_of(
-    given: list[Given], given_on: list[date], rules: RulesConfig, day: date, spec: str | None
+    given: list[Given], given_on: list[date], day: date, spec: str | None, by_spec: int | None
 ) -> int | None:
     """The level she was on that day: the decision she followed, or the ladder level of
-    the workout she ran, or the level she had been given when she ran freestyle.
-    `given` is in date order and `given_on` its dates, so each look is a bisection."""
+    the workout she ran (`by_spec`), or the level she had been given when she ran
+    freestyle. `given` is in date order and `given_on` its dates: each look bisects."""
     count = bisect_right(given_on, day)
     latest = given[count - 1] if count else None
     if latest is not None and spec is not None and latest.spec == spec:
         return latest.level
-    by_spec = rules.level_of_spec(spec)
     if by_spec is not None:
         return by_spec
     if latest is not None and latest.phase in LIVE_PHASES:
@@ -196,8 +192,7 @@ def refresh(app: App) -> tuple[Decision, bool]:
         body = decision_json(decision)
         context = _inputs_json(inputs, today)
         digest = hashlib.sha256(json.dumps([body, context], sort_keys=True).encode()).hexdigest()
-        latest = uow.repo.latest_decision(today)
-        if latest is not None and latest.digest == digest:
+        if uow.repo.latest_digest(today) == digest:
             return decision, False
         uow.repo.add_decision(
             made_at=app.clock(), made_for=today, body=body, inputs=context, digest=digest

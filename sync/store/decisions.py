@@ -77,14 +77,28 @@ class DecisionQueries:
         return [_stored(row) for row in rows]
 
     def given(self) -> list[Given]:
-        """Every decision's date, phase, level and workout, by date then as made."""
+        """What she was given for each date: the date, phase, level and workout of the
+        decision made last for it, in date order. Deciding again makes a decision per
+        change, so a date may have many; only the last is what she was given."""
         d = s.decision.c
+        last = select(func.max(d.id)).where(d.athlete_id == self.athlete_id).group_by(d.on_date)
         rows = self.conn.execute(
             select(d.on_date, d.id, d.phase, d.level, d.spec)
-            .where(d.athlete_id == self.athlete_id)
-            .order_by(d.on_date, d.id)
+            .where(d.id.in_(last))
+            .order_by(d.on_date)
         ).all()
         return [Given(*row) for row in rows]
+
+    def latest_digest(self, as_of: date) -> str | None:
+        """The digest of the decision in force on `as_of` (see latest_decision), read
+        alone: deciding again compares it and needs nothing else of the row."""
+        d = s.decision.c
+        return self.conn.execute(
+            select(d.digest)
+            .where(d.athlete_id == self.athlete_id, d.made_for <= as_of)
+            .order_by(d.made_for.desc(), d.id.desc())
+            .limit(1)
+        ).scalar()
 
     def latest_decision(self, as_of: date | None = None) -> StoredDecision | None:
         """The decision in force on `as_of` (the date decisions are made for): the latest

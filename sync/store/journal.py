@@ -154,33 +154,39 @@ class JournalQueries:
         return int(done.rowcount or 0)
 
     def entries(self) -> list[StoredEntry]:
-        """Every entry, oldest first (by date, then as recorded). Read as plain tuples in
-        one fetch: deciding again reads them all, however long the season."""
+        """Every entry, oldest first (by date, then as recorded)."""
+        e = s.symptom_entry.c
+        return [
+            StoredEntry(entry_id, entry, source, recorded_at)
+            for entry_id, entry, source, recorded_at in self._entry_rows(e.source, e.recorded_at)
+        ]
+
+    def entries_to_assess(self) -> list[tuple[int, SymptomEntry]]:
+        """Every entry with its id, oldest first, and nothing of how it was recorded:
+        deciding again assesses them all, however long the season."""
+        return [(entry_id, entry) for entry_id, entry in self._entry_rows()]
+
+    def _entry_rows(self, *extra: Any) -> list[tuple[Any, ...]]:
+        """(id, entry, *extra) per entry in one fetch, read as plain tuples."""
         e = s.symptom_entry.c
         point_columns = (
             e.leak_at_utc, e.leak_interval, e.leak_run_number, e.leak_interval_kind,
             e.leak_into_interval_s, e.leak_run_s_before,
         )  # fmt: skip
         rows = self.conn.execute(
-            select(
-                e.id,
-                e.on_date,
-                e.source,
-                e.recorded_at,
-                *point_columns,
-                *(e[name] for name in _ENTRY_FIELDS),
-            )
+            select(e.id, e.on_date, *point_columns, *(e[name] for name in _ENTRY_FIELDS), *extra)
             .where(e.athlete_id == self.athlete_id)
             .order_by(e.on_date, e.id)
         ).all()
         out = []
-        for entry_id, on, source, recorded_at, at, index, run, kind, into, before, *values in rows:
-            point = None
-            if at is not None:
-                point = LeakPoint(at, index, run, kind, into, before or 0)
-            fields = dict(zip(_ENTRY_FIELDS, values, strict=True))
-            entry = SymptomEntry(on=on, leak_point=point, **fields)
-            out.append(StoredEntry(entry_id, entry, source, recorded_at))
+        cut = len(_ENTRY_FIELDS) + 8
+        # Positional: _ENTRY_FIELDS is SymptomEntry's own field order after `on` (a test
+        # holds the two together), which spares a dict per entry on a long season.
+        for row in rows:
+            entry_id, on, at, index, run, kind, into, before = row[:8]
+            point = None if at is None else LeakPoint(at, index, run, kind, into, before or 0)
+            entry = SymptomEntry(on, *row[8:cut], leak_point=point)  # type: ignore[misc]
+            out.append((entry_id, entry, *row[cut:]))
         return out
 
 

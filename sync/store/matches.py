@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, NamedTuple
 
-from sqlalchemy import ColumnElement, Connection, case, delete, func, insert, select
+from sqlalchemy import Connection, delete, insert, select, update
 
 from sync.store import schema as s
 
@@ -31,12 +31,17 @@ class StoredMatch:
     matched_at: datetime
 
 
-@dataclass(frozen=True)
-class MatchSummary:
+class SessionRow(NamedTuple):
+    """An activity as deciding reads it; the run-step counts are None when it was not
+    matched against a plan."""
+
+    activity_id: int
+    start: datetime
+    run_s: int
     plan_spec: str | None
-    runs_planned: int
-    runs_done: int
-    runs_missed: int
+    runs_planned: int | None
+    runs_done: int | None
+    runs_missed: int | None
 
 
 class MatchQueries:
@@ -50,6 +55,10 @@ class MatchQueries:
         for table in (s.match_interval, s.activity_match, s.bout, s.timer_pause):
             self.conn.execute(delete(table).where(table.c.activity_id == activity_id))
         owner = {"athlete_id": self.athlete_id, "activity_id": activity_id}
+        run_s = sum(b.duration_s for b in result.bouts if b.kind == "run")
+        self.conn.execute(
+            update(s.activity).where(s.activity.c.id == activity_id).values(run_s=run_s)
+        )
         if result.bouts:
             self.conn.execute(
                 insert(s.bout),
@@ -77,6 +86,9 @@ class MatchQueries:
                     "run_actual_s": c.run_actual_s,
                     "run_intervals_planned": c.run_intervals_planned,
                     "run_intervals_done": c.run_intervals_done,
+                    "run_intervals_missed": sum(
+                        r.kind == "run" and r.status == "missed" for r in result.intervals
+                    ),
                     "matched_at": at,
                 }
             )
@@ -169,42 +181,21 @@ class MatchQueries:
             matched_at=row.matched_at,
         )
 
-    # --- bulk reads for deciding (one query each, whatever the number of runs) ----------
+    # --- the bulk read for deciding (one query, whatever the number of runs) ---------------
 
-    def run_seconds_by_activity(self) -> dict[int, int]:
-        """Seconds run per activity, summed by the database (one row per activity, not
-        per bout: deciding again stays quick with a long history)."""
-        b = s.bout.c
-        seconds: ColumnElement[Any]
-        if self.conn.dialect.name == "postgresql":
-            seconds = func.extract("epoch", b.end_utc - b.start_utc)
-        else:  # SQLite keeps the times as text; julianday() reads them
-            seconds = (func.julianday(b.end_utc) - func.julianday(b.start_utc)) * 86400.0
+    def session_rows(self) -> list[SessionRow]:
+        """Every activity in time order with what deciding reads of it: seconds run and,
+        for a matched one, its plan and run steps planned, done and missed. These are
+        kept with the activity by save_session, so the read is one row per run."""
+        a, m = s.activity.c, s.activity_match.c
+        columns = (
+            a.id, a.start_utc, a.run_s, m.plan_spec, m.run_intervals_planned,
+            m.run_intervals_done, m.run_intervals_missed,
+        )  # fmt: skip
         rows = self.conn.execute(
-            select(b.activity_id, func.sum(func.round(seconds)))
-            .where(b.athlete_id == self.athlete_id, b.kind == "run")
-            .group_by(b.activity_id)
+            select(*columns)
+            .select_from(s.activity.outerjoin(s.activity_match))
+            .where(a.athlete_id == self.athlete_id)
+            .order_by(a.start_utc, a.id)
         ).all()
-        return {activity_id: int(total or 0) for activity_id, total in rows}
-
-    def match_summaries(self) -> dict[int, MatchSummary]:
-        m, i = s.activity_match.c, s.match_interval.c
-        specs = dict(
-            self.conn.execute(
-                select(m.activity_id, m.plan_spec).where(m.athlete_id == self.athlete_id)
-            ).all()
-        )
-        counts: dict[int, list[int]] = {a: [0, 0, 0] for a in specs}
-        rows = self.conn.execute(  # counted by the database: one row per activity
-            select(
-                i.activity_id,
-                func.count(),
-                func.sum(case((i.status == "done", 1), else_=0)),
-                func.sum(case((i.status == "missed", 1), else_=0)),
-            )
-            .where(i.athlete_id == self.athlete_id, i.kind == "run")
-            .group_by(i.activity_id)
-        ).all()
-        for activity_id, planned, done, missed in rows:
-            counts[activity_id] = [int(planned), int(done or 0), int(missed or 0)]
-        return {a: MatchSummary(specs.get(a), *counts.get(a, [0, 0, 0])) for a in specs}
+        return [SessionRow(*row) for row in rows]

@@ -187,16 +187,6 @@ class Repository(
         rows = self.conn.execute(query.order_by(a.start_utc, a.id))
         return [StoredActivity(**row._mapping) for row in rows]
 
-    def activity_starts(self) -> list[tuple[int, datetime]]:
-        """(id, start) of every activity in time order: what deciding needs of each."""
-        a = s.activity.c
-        rows = self.conn.execute(
-            select(a.id, a.start_utc)
-            .where(a.athlete_id == self.athlete_id)
-            .order_by(a.start_utc, a.id)
-        ).all()
-        return [(activity_id, start) for activity_id, start in rows]
-
     def activity(self, activity_id: int) -> StoredActivity | None:
         a = s.activity.c
         row = self.conn.execute(

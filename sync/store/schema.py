@@ -31,7 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.types import TypeDecorator
 
 # Bump together with a new file in sync/migrations/versions (a test checks they agree).
-SCHEMA_REVISION = "0009"
+SCHEMA_REVISION = "0010"
 
 SOURCES = ("inbox", "file", "garmin")
 INGEST_STATES = ("ingested", "duplicate", "rejected")
@@ -97,6 +97,8 @@ activity = Table(
     Column("distance_m", Float),
     Column("workout_name", String(100)),
     Column("ingested_at", UTCDateTime(), nullable=False),
+    # Seconds run (its run bouts), kept by save_session: deciding reads it per run.
+    Column("run_s", Integer, nullable=False, server_default="0"),
     UniqueConstraint("athlete_id", "sha256"),
     UniqueConstraint("athlete_id", "device_serial", "time_created"),
     CheckConstraint("source IN ('inbox', 'file', 'garmin')", name="source"),
@@ -182,6 +184,7 @@ activity_match = Table(
     Column("run_intervals_planned", Integer, nullable=False),
     Column("run_intervals_done", Integer, nullable=False),
     Column("matched_at", UTCDateTime(), nullable=False),
+    Column("run_intervals_missed", Integer, nullable=False, server_default="0"),
 )
 
 match_interval = Table(
@@ -302,6 +305,7 @@ decision = Table(
     Column("inputs", Text, nullable=False),  # what it was decided from (JSON)
     Column("digest", String(64), nullable=False),  # hash of inputs + body
     Index("ix_decision_athlete_on", "athlete_id", "on_date"),
+    Index("ix_decision_athlete_made_for", "athlete_id", "made_for"),
 )
 
 # --- pushes (issue 6): each decision sent to each target once; a row per attempt's end.
