@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 if TYPE_CHECKING:
     from sync.bootstrap import App
+    from sync.decodepool import RawDecoding
     from sync.settings import Settings
 
 from sync.cli_journal import (
@@ -229,8 +230,10 @@ def main(argv: Sequence[str] | None = None, *, own_process: bool = False) -> int
         return _fail(str(exc), EXIT_BAD_INPUT)
 
     app = None
+    early = None
     try:
         settings = _settings(args)
+        args.early = early = _start_early(args, settings)
         from sync.bootstrap import bootstrap
 
         app = bootstrap(settings, log_to_stderr=args.command == "worker")
@@ -263,8 +266,21 @@ def main(argv: Sequence[str] | None = None, *, own_process: bool = False) -> int
             EXIT_FAILURE,
         )
     finally:
+        if early is not None:
+            early.close()
         if app is not None:
             app.close()
+
+
+def _start_early(args: argparse.Namespace, settings: Settings) -> RawDecoding | None:
+    """What a command starts before the database opens: `db rebuild`'s decoding, whose
+    processes take the first files while this one imports SQLAlchemy and migrates."""
+    if args.command != "db":
+        return None
+    from sync.decodepool import RawDecoding
+    from sync.rawstore import RawStore
+
+    return RawDecoding(RawStore(settings.raw), settings.tz(), args.jobs)
 
 
 def _fail(message: str, code: int) -> int:
@@ -628,7 +644,7 @@ def _healthy(last: datetime | None, now: datetime) -> int:
 def cmd_db(app: App, args: argparse.Namespace) -> int:
     from sync.service import rebuild
 
-    report = rebuild(app, jobs=args.jobs)
+    report = rebuild(app, jobs=args.jobs, decoding=args.early)
     for problem in report.problems:
         print(f"skipped {problem}", file=sys.stderr)
     print(

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 from rules.activity import Activity
 from sync.errors import FitFileError
 from sync.fitfile import read_activity
-from sync.rawstore import sha256_of
+from sync.rawstore import RawStore, sha256_of
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
@@ -41,7 +41,12 @@ if TYPE_CHECKING:
 # multiprocessing and concurrent.futures are imported where a pool starts: one file, or
 # --jobs 1, costs nothing for them.
 
-PREFETCH_PER_JOB = 3  # files handed to the pool per process, ahead of the writer
+# Files handed to the pool per process, ahead of the writer. Enough to keep the
+# processes busy while the writer does its own first things (imports SQLAlchemy and
+# migrates, imports pandas for its first match: about a second, in which each process
+# decodes some six one-hour files; with 3, they sat idle for half of it); a one-hour
+# run decoded is about 0.6 MB, so 16 in flight on two cores are about 10 MB.
+PREFETCH_PER_JOB = 8
 CRASHED = "reading it crashed the FIT decoder (its process died): the file may be damaged"
 
 # 'forkserver', on purpose. 'fork' would copy the caller as it is at that moment: an
@@ -146,33 +151,46 @@ class DecodePool:
 
     def map(self, paths: Iterable[Path]) -> Generator[tuple[Path, Decoded], None, None]:
         """(path, Decoded) for each of `paths`, in their order. Fewer than two files, or
-        one job: decoded here, no process started."""
-        from concurrent.futures.process import BrokenProcessPool
-
+        one job: decoded here, no process started. The first files are handed out now,
+        before the first result is asked for: a caller with work of its own to do first
+        (opening the database) has them decoded meanwhile."""
         todo = deque(paths)
         workers = min(self.jobs, len(todo))
         window: deque[tuple[Path, Future[Decoded] | None]] = deque()
-        while todo or window:
-            while todo and len(window) < workers * PREFETCH_PER_JOB:
-                path = todo.popleft()
-                window.append((path, self._submit(path, workers)))
+        self._hand_out(todo, window, workers)
+        return self._results(todo, window, workers)
+
+    # --- inside -------------------------------------------------------------------------
+
+    def _hand_out(
+        self, todo: deque[Path], window: deque[tuple[Path, Future[Decoded] | None]], workers: int
+    ) -> None:
+        while todo and len(window) < workers * PREFETCH_PER_JOB:
+            path = todo.popleft()
+            window.append((path, self._submit(path, workers)))
+
+    def _results(
+        self, todo: deque[Path], window: deque[tuple[Path, Future[Decoded] | None]], workers: int
+    ) -> Generator[tuple[Path, Decoded], None, None]:
+        from concurrent.futures.process import BrokenProcessPool
+
+        while window:
             path, future = window.popleft()
             if future is None:
                 yield path, self._here(path)
-                continue
-            try:
-                decoded = future.result()
-            except BrokenProcessPool:
-                # Some file in flight killed its process: each one is a suspect.
-                suspects = [(path, future), *window]
-                window.clear()
-                self._discard()
-                for suspect, done in suspects:
-                    yield suspect, self._settle(suspect, done)
-                continue
-            yield path, decoded
-
-    # --- inside -------------------------------------------------------------------------
+            else:
+                try:
+                    decoded = future.result()
+                except BrokenProcessPool:
+                    # Some file in flight killed its process: each one is a suspect.
+                    suspects = [(path, future), *window]
+                    window.clear()
+                    self._discard()
+                    for suspect, done in suspects:
+                        yield suspect, self._settle(suspect, done)
+                else:
+                    yield path, decoded
+            self._hand_out(todo, window, workers)
 
     def _submit(self, path: Path, workers: int) -> Future[Decoded] | None:
         """The file handed to the pool (started when needed); None: decode it here."""
@@ -300,6 +318,32 @@ class DecodePool:
         if not self._in_process:
             logs.event("decode-in-process", reason=reason)
         self._in_process = True
+
+
+class RawDecoding:
+    """The raw store's files, being decoded in `jobs` processes (None: every usable core;
+    1: in this one, as they are asked for). It needs no database: `db rebuild` starts it
+    before the database opens, and its processes decode the first files meanwhile. A
+    context manager: the processes end with it."""
+
+    def __init__(self, raw: RawStore, tz: tzinfo, jobs: int | None = None) -> None:
+        jobs = usable_cores() if jobs is None else jobs
+        self.kept = list(raw.all())  # (sha256, path), in the store's order
+        self._pool = DecodePool(jobs, tz, keep_bytes=False)
+        self.outcomes: Iterator[tuple[Path, Decoded]] = (
+            self._pool.map(path for _, path in self.kept)
+            if jobs > 1
+            else ((path, decode_path(str(path), tz, (), False)) for _, path in self.kept)
+        )
+
+    def __enter__(self) -> RawDecoding:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._pool.close()
 
 
 class Ahead:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Generator, Iterable, Iterator, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -18,7 +19,7 @@ from sync.store.repository import Duplicate, IngestLogEntry, StoredActivity
 if TYPE_CHECKING:  # types only: `status` and `activities` build no activity or match
     from rules.activity import Activity
     from rules.results import Match
-    from sync.decodepool import Decoded
+    from sync.decodepool import Decoded, RawDecoding
 
 
 @dataclass(frozen=True)
@@ -357,24 +358,22 @@ class RebuildReport:
     problems: list[str]
 
 
-def rebuild(app: App, jobs: int | None = None) -> RebuildReport:
+def rebuild(
+    app: App, jobs: int | None = None, decoding: RawDecoding | None = None
+) -> RebuildReport:
     """Re-create the activities from the raw FIT store: new rows for files the database
     lost, fresh fields, laps, bouts and matches (same ids) for the ones it has. Nothing
     is deleted. With `jobs` > 1 (None: every usable core) the files are decoded in that
-    many processes and stored here in the store's order, as with one."""
-    from sync.decodepool import DecodePool, decode_path, usable_cores
-
+    many processes and stored here in the store's order, as with one. `decoding`: the
+    store's files already being decoded (its caller closes it)."""
     created = refreshed = 0
     problems: list[str] = []
-    kept = list(app.raw.all())
-    jobs = usable_cores() if jobs is None else jobs
-    tz = app.settings.tz()
-    with DecodePool(jobs, tz, keep_bytes=False) as pool:
-        outcomes = (
-            pool.map(path for _, path in kept)
-            if jobs > 1
-            else ((path, decode_path(str(path), tz, (), False)) for _, path in kept)
-        )
+    with ExitStack() as stack:
+        if decoding is None:
+            from sync.decodepool import RawDecoding
+
+            decoding = stack.enter_context(RawDecoding(app.raw, app.settings.tz(), jobs))
+        kept, outcomes = decoding.kept, decoding.outcomes
         for (sha, _), (path, outcome) in zip(kept, outcomes, strict=True):
             if outcome.sha256 is None:
                 problems.append(f"{path.name}: {outcome.unreadable}")

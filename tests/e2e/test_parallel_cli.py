@@ -123,6 +123,34 @@ def test_db_rebuild_with_two_jobs_gives_what_one_job_gives(
     assert len(listed) == 3
 
 
+def test_a_rebuild_whose_database_cannot_open_says_so_and_leaves_no_process(
+    runback: Runner, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    """db rebuild starts decoding before the database opens: when it then cannot open,
+    she reads that one line, and the processes already decoding are gone with runback."""
+    home = tmp_path / "home"
+    env = env_for(cli_env, home)
+    runback("ingest", "--jobs", "1", str(mixed(tmp_path / "watch")), env=env)
+    kept = sorted(p.name for p in home.glob("raw/*/*"))
+    (home / "runback.db").write_bytes(b"not a database, whatever it was")
+    proc = subprocess.Popen(
+        [*runback_command(), "db", "rebuild", "--jobs", "2"], env=env, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+    assert _group_gone(proc.pid), "a decoding process outlived runback"
+    assert (proc.returncode, out) == (1, "")
+    assert err.startswith("runback: database not usable: ")
+    assert err.count("\n") == 1, err
+    assert sorted(p.name for p in home.glob("raw/*/*")) == kept  # nothing of hers is touched
+
+
 def test_a_folder_holding_modules_of_the_same_names_changes_nothing(
     cli_env: dict[str, str], tmp_path: Path
 ) -> None:

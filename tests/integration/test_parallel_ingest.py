@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, timedelta
 from pathlib import Path
@@ -223,7 +224,7 @@ def test_a_decoding_child_imports_the_decoder_and_nothing_of_the_store(tmp_path:
 
 def test_the_pool_reads_only_a_few_files_ahead_of_the_writer(tmp_path: Path) -> None:
     paths = []
-    for i in range(20):
+    for i in range(3 * PREFETCH_PER_JOB):
         paths.append(tmp_path / f"run{i:02d}.fit")
         paths[-1].write_bytes(simple_run(1, serial=700 + i))
     with DecodePool(2, UTC, decode=decoders.noting_each) as pool:
@@ -235,6 +236,25 @@ def test_the_pool_reads_only_a_few_files_ahead_of_the_writer(tmp_path: Path) -> 
     assert decoded.activity is not None
     assert 1 <= handed <= 2 * PREFETCH_PER_JOB
     assert [first, *rest] == paths
+
+
+def test_the_first_files_are_decoded_before_the_first_result_is_asked_for(
+    tmp_path: Path,
+) -> None:
+    """map hands the first files out as it is called: what its caller does before it
+    asks (db rebuild opening the database) overlaps their decoding."""
+    paths = []
+    for i in range(3 * PREFETCH_PER_JOB):
+        paths.append(tmp_path / f"run{i:02d}.fit")
+        paths[-1].write_bytes(simple_run(1, serial=800 + i))
+    with DecodePool(2, UTC, decode=decoders.noting_each) as pool:
+        results = pool.map(paths)  # nothing asked for yet
+        deadline = time.monotonic() + 60
+        while len(list(tmp_path.glob("*.seen"))) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        handed = len(list(tmp_path.glob("*.seen")))
+        assert [path for path, _ in results] == paths
+    assert 2 <= handed <= 2 * PREFETCH_PER_JOB
 
 
 def test_one_file_or_one_job_starts_no_process(
