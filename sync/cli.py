@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
@@ -32,6 +33,7 @@ from sync.cli_journal import (
 from sync.formatting import clock, iso, km, printable
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_TERMINATED = 128 + 15  # SIGTERM, as a shell reports a process it ended
 MAX_WEEKS_AHEAD = 104
 
 
@@ -231,6 +233,7 @@ def main(argv: Sequence[str] | None = None, *, own_process: bool = False) -> int
 
     app = None
     early = None
+    code: int | None = None  # None until the command has returned
     try:
         settings = _settings(args)
         args.early = early = _start_early(args, settings)
@@ -243,11 +246,14 @@ def main(argv: Sequence[str] | None = None, *, own_process: bool = False) -> int
             # usual: a command may run for hours (a backfill, the worker).
             gc.freeze()
             gc.enable()
-        return int(_COMMANDS[args.command](app, args))
+        code = int(_COMMANDS[args.command](app, args))
+        return code
     except BadInput as exc:
         return _fail(str(exc), EXIT_BAD_INPUT)
     except RunbackError as exc:
         return _fail(str(exc), EXIT_FAILURE)
+    except Terminated:
+        return _fail("stopped (SIGTERM)", EXIT_TERMINATED)
     except KeyboardInterrupt:
         return _fail("interrupted", 130)
     except BrokenPipeError:
@@ -266,8 +272,8 @@ def main(argv: Sequence[str] | None = None, *, own_process: bool = False) -> int
             EXIT_FAILURE,
         )
     finally:
-        if early is not None:
-            early.close()
+        if early is not None:  # interrupted or failed: its processes are not waited for
+            early.close(abandon=code is None)
         if app is not None:
             app.close()
 
@@ -303,7 +309,10 @@ def _settings(args: argparse.Namespace) -> Settings:
 # --- commands ---------------------------------------------------------------------------
 
 
-_JOBS_HELP = "decode the files in N processes (default: every usable core); 1: in this process only"
+_JOBS_HELP = (
+    "decode the files in up to N processes, at most one per usable core (default: every"
+    " usable core); 1: in this process only"
+)
 
 
 def _jobs(text: str) -> int:
@@ -712,6 +721,16 @@ _COMMANDS = {
 }
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a plain `kill`, a service manager stopping runback): ends a command as
+    Ctrl-C does, closing what it opened (decoding processes, the database) on the way
+    out, instead of the process simply vanishing."""
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise Terminated
+
+
 def entry() -> NoReturn:
     """The `runback` console script: main() as a process started and ended quickly.
 
@@ -722,6 +741,7 @@ def entry() -> NoReturn:
     database): only cyclic garbage is not collected one last time.
     """
     gc.disable()
+    signal.signal(signal.SIGTERM, _terminated)  # the worker puts its own in place
     code = main(own_process=True)
     gc.freeze()
     sys.exit(code)

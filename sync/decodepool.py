@@ -23,12 +23,12 @@ import time
 import types
 from collections import deque
 from collections.abc import Callable, Collection, Generator, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import tzinfo
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Self
 
 from rules.activity import Activity
 from sync.errors import FitFileError
@@ -47,6 +47,9 @@ if TYPE_CHECKING:
 # decodes some six one-hour files; with 3, they sat idle for half of it); a one-hour
 # run decoded is about 0.6 MB, so 16 in flight on two cores are about 10 MB.
 PREFETCH_PER_JOB = 8
+# Seconds the files in flight get to finish when the pool is left by Ctrl-C or an error
+# (a one-hour run decodes in about 0.3 s); a process still at its file is then ended.
+ABANDON_GRACE_S = 3.0
 CRASHED = "reading it crashed the FIT decoder (its process died): the file may be damaged"
 
 # 'forkserver', on purpose. 'fork' would copy the caller as it is at that moment: an
@@ -109,8 +112,28 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
-class DecodePool:
-    """`map` decodes files in up to `jobs` processes and yields them in order. A context
+class _Closing:
+    """A context manager over `close`: left by an exception (Ctrl-C, an error), it
+    closes with `abandon`, not waiting for files nobody wants any more."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close(abandon=exc_type is not None)
+
+    def close(self, *, abandon: bool = False) -> None:
+        raise NotImplementedError
+
+
+class DecodePool(_Closing):
+    """`map` decodes files in up to `jobs` processes (never more than the usable cores,
+    nor than the files) and yields them in order. A context
     manager: the processes end with it (on Ctrl-C too, once each finishes its file).
 
     `known`: hashes already stored (such a file is read and hashed, not decoded);
@@ -126,27 +149,24 @@ class DecodePool:
         keep_bytes: bool = True,
         decode: Decoder | None = None,
     ) -> None:
-        self.jobs = jobs
+        # More processes than cores would only take memory (some 20 MB each): each
+        # decode keeps a core busy, and --jobs 1000 on 60 files once started 61.
+        self.jobs = max(1, min(jobs, usable_cores()))
         self._setup = (decode or decode_path, tz, frozenset(known), keep_bytes)
         self._executor: ProcessPoolExecutor | None = None
-        self._in_process = jobs < 2
+        self._in_process = self.jobs < 2
 
-    def __enter__(self) -> DecodePool:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def close(self) -> None:
+    def close(self, *, abandon: bool = False) -> None:
         """Cancel what has not started; wait for the files being decoded, then the
-        processes are gone."""
+        processes are gone. `abandon` (Ctrl-C, an error: nobody wants those files any
+        more): the files being decoded get a few seconds, then their processes are
+        ended (one may never finish: a file on a stalled network share)."""
         executor, self._executor = self._executor, None
-        if executor is not None:
+        if executor is None:
+            return
+        if abandon:
+            _abandon(executor)
+        else:
             executor.shutdown(wait=True, cancel_futures=True)
 
     def map(self, paths: Iterable[Path]) -> Generator[tuple[Path, Decoded], None, None]:
@@ -236,6 +256,9 @@ class DecodePool:
             return solo.submit(_decode_in_child, str(path)).result()
         except BrokenProcessPool:
             pass
+        except BaseException:  # Ctrl-C while it decodes: it is not waited for long
+            _abandon(solo)
+            raise
         finally:
             solo.shutdown(wait=True, cancel_futures=True)
         if not self._processes_work():
@@ -286,7 +309,8 @@ class DecodePool:
         # process must answer it (the children finish their file and go when the pool
         # is closed; no KeyboardInterrupt traces). The resource tracker first: starting
         # it blocks and then unblocks SIGINT itself, which would undo the block.
-        resource_tracker.ensure_running()
+        with _tracker_quiet():
+            resource_tracker.ensure_running()
         with _sigint_blocked():
             multiprocessing.forkserver.ensure_running()
         executor = ProcessPoolExecutor(
@@ -302,7 +326,7 @@ class DecodePool:
                 for _ in range(workers):
                     executor.submit(_nothing)
         except BaseException:  # Ctrl-C, or no process could start: none is left behind
-            executor.shutdown(wait=True, cancel_futures=True)
+            _abandon(executor)
             raise
         return executor
 
@@ -320,33 +344,26 @@ class DecodePool:
         self._in_process = True
 
 
-class RawDecoding:
+class RawDecoding(_Closing):
     """The raw store's files, being decoded in `jobs` processes (None: every usable core;
     1: in this one, as they are asked for). It needs no database: `db rebuild` starts it
     before the database opens, and its processes decode the first files meanwhile. A
     context manager: the processes end with it."""
 
     def __init__(self, raw: RawStore, tz: tzinfo, jobs: int | None = None) -> None:
-        jobs = usable_cores() if jobs is None else jobs
         self.kept = list(raw.all())  # (sha256, path), in the store's order
-        self._pool = DecodePool(jobs, tz, keep_bytes=False)
+        self._pool = DecodePool(usable_cores() if jobs is None else jobs, tz, keep_bytes=False)
         self.outcomes: Iterator[tuple[Path, Decoded]] = (
             self._pool.map(path for _, path in self.kept)
-            if jobs > 1
+            if self._pool.jobs > 1
             else ((path, decode_path(str(path), tz, (), False)) for _, path in self.kept)
         )
 
-    def __enter__(self) -> RawDecoding:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._pool.close()
+    def close(self, *, abandon: bool = False) -> None:
+        self._pool.close(abandon=abandon)
 
 
-class Ahead:
+class Ahead(_Closing):
     """Files decoded ahead of a caller that takes them one by one, in the order given,
     each asked for by its path (the worker's inbox pass). A path asked for out of turn
     passes over the ones before it (another worker took those); a path not among them
@@ -367,22 +384,36 @@ class Ahead:
                 return decoded
         return None
 
-    def __enter__(self) -> Ahead:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def close(self) -> None:
+    def close(self, *, abandon: bool = False) -> None:
         if self._results is not None:
             self._results.close()
         if self._pool is not None:
-            self._pool.close()
+            self._pool.close(abandon=abandon)
+
+
+def _abandon(executor: ProcessPoolExecutor) -> None:
+    """Shut the pool down without waiting on a file that never finishes: what has not
+    started is cancelled, the files in flight get ABANDON_GRACE_S to finish, and a
+    process still at its file then is ended (SIGTERM: they ignore SIGINT).
+
+    Not SIGTERM at once: a process ended while it writes its result back leaves half a
+    message in the pipe, and the pool's manager thread waits on the rest of it forever
+    (seen: Ctrl-C then hung one ingest in 16). A process past the grace is at a read or
+    a decode, not a write (the manager reads results as they come). Python 3.11's pool
+    has no public way to do this (3.14's terminate_workers): hence its private
+    `_processes` and `_executor_manager_thread`, taken before shutdown drops them."""
+    processes = list((getattr(executor, "_processes", None) or {}).values())
+    manager = getattr(executor, "_executor_manager_thread", None)
+    executor.shutdown(wait=False, cancel_futures=True)
+    deadline = time.monotonic() + ABANDON_GRACE_S
+    for process in processes:
+        process.join(max(0.0, deadline - time.monotonic()))
+    for process in processes:
+        if process.is_alive():
+            with suppress(OSError, ValueError):  # gone meanwhile
+                process.terminate()
+    if manager is not None:
+        manager.join(ABANDON_GRACE_S)  # it reaps the processes, then ends
 
 
 @contextmanager
@@ -394,6 +425,23 @@ def _sigint_blocked() -> Iterator[None]:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
+# The resource tracker (a process of its own) removes the pool's semaphores when this
+# process ends without doing so itself: after kill -9. It then also printed a
+# UserWarning about "leaked semaphore objects" on her terminal, after runback was gone.
+_TRACKER_QUIET = "ignore:resource_tracker:UserWarning"
+
+
+@contextmanager
+def _tracker_quiet() -> Iterator[None]:
+    """The resource tracker, if it starts now, starts without that warning: it takes
+    this process's -W options, from sys.warnoptions."""
+    sys.warnoptions.append(_TRACKER_QUIET)
+    try:
+        yield
+    finally:
+        sys.warnoptions.remove(_TRACKER_QUIET)
 
 
 @contextmanager

@@ -69,7 +69,8 @@ class RawStore:
         if not self.root.is_dir():
             return
         for path in sorted(self.root.glob("??/*.fit")):
-            yield path.stem, path
+            if path.is_file():  # not a FIFO or a device put there, which a read would wait on
+                yield path.stem, path
 
 
 def write_private_atomic(path: Path, data: bytes) -> None:

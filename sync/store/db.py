@@ -85,7 +85,8 @@ def _create_private_file(path: Path) -> None:
         os.close(fd)
         os.chmod(path, 0o600)
     except OSError as exc:
-        raise BadInput(f"database file {path}: cannot create it ({exc.strerror or exc})") from None
+        doing = "cannot open it for writing" if path.exists() else "cannot create it"
+        raise BadInput(f"database file {path}: {doing} ({exc.strerror or exc})") from None
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -118,10 +119,13 @@ def migrate(engine: Engine) -> None:
     Alembic is imported only when there is work to do, which keeps start-up quick.
     """
     try:
-        if current_revision(engine) == SCHEMA_REVISION:
+        revision = current_revision(engine)
+        if revision == SCHEMA_REVISION:
             return
         from alembic import command
         from alembic.config import Config
+        from alembic.script import ScriptDirectory
+        from alembic.util import CommandError
 
         with engine.begin() as conn:
             if conn.dialect.name == "postgresql":
@@ -130,6 +134,15 @@ def migrate(engine: Engine) -> None:
             config = Config()
             config.set_main_option("script_location", str(_MIGRATIONS))
             config.attributes["connection"] = conn
+            if revision is not None:
+                try:
+                    ScriptDirectory.from_config(config).get_revision(revision)
+                except CommandError:  # none of the migrations here: a newer runback's
+                    raise StoreError(
+                        f"database not usable: its schema is at revision '{revision}', which"
+                        f" this runback does not know (it knows up to '{SCHEMA_REVISION}'):"
+                        " a newer runback set it up; run that one"
+                    ) from None
             command.upgrade(config, "head")
     except SQLAlchemyError as exc:
         raise StoreError(f"database not usable: {_first_line(exc)}") from None

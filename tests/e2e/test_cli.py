@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import stat
+import subprocess
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -147,6 +150,47 @@ def test_an_unreachable_database_is_one_line_and_exit_1(runback: Runner) -> None
     assert len(done.stderr.splitlines()) == 1
     assert "database not usable" in done.stderr
     assert "secretpw" not in done.stderr
+
+
+def test_a_database_set_up_by_a_newer_runback_is_one_line_and_left_as_it_is(
+    runback: Runner, fit_dir: Path, cli_env: dict[str, str]
+) -> None:
+    """She goes back to an older runback: it says why it cannot use her database (it
+    was an 'internal error: CommandError' from the migrations) and changes nothing."""
+    import sqlite3
+
+    runback("ingest", str(fit_dir))
+    db = Path(cli_env["RUNBACK_HOME"]) / "runback.db"
+    with closing(sqlite3.connect(db)) as conn, conn:
+        conn.execute("UPDATE alembic_version SET version_num = '0099'")
+    done = runback("status")
+    assert done.returncode == 1
+    assert done.stderr.count("\n") == 1, done.stderr
+    said = "database not usable: its schema is at revision '0099', which this runback does not"
+    assert said in done.stderr
+    assert "internal error" not in done.stderr
+    with closing(sqlite3.connect(db)) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0099",)]
+        assert conn.execute("SELECT count(*) FROM activity").fetchone()[0] > 0
+
+
+def test_a_database_file_that_cannot_be_written_says_so_not_cannot_create(
+    runback: Runner, cli_env: dict[str, str]
+) -> None:
+    runback("status")
+    db = Path(cli_env["RUNBACK_HOME"]) / "runback.db"
+    if os.geteuid() != 0:
+        db.chmod(0o400)
+    elif subprocess.run(["chattr", "+i", str(db)], capture_output=True).returncode != 0:
+        pytest.skip("root writes any file, and chattr +i (immutable) is not available here")
+    try:
+        done = runback("status")
+    finally:
+        subprocess.run(["chattr", "-i", str(db)], capture_output=True)
+        db.chmod(0o600)
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert f"database file {db}: cannot open it for writing (" in done.stderr
 
 
 def test_db_rebuild_restores_a_lost_database(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, timedelta
@@ -284,3 +285,86 @@ def test_a_file_whose_hash_is_stored_is_hashed_not_decoded(tmp_path: Path) -> No
         [(_, a), (_, b)] = list(pool.map(paths))
     assert (a.known, a.activity, a.data, a.sha256) == (True, None, data, sha256_of(data))
     assert b == a
+
+
+def _gone(pid: int, timeout: float = 30) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.fixture
+def hang_fails() -> Iterator[None]:
+    """A test that would hang fails after two minutes instead (SIGALRM in the main
+    thread, where the pool waits)."""
+
+    def hung(signum: int, frame: object) -> None:
+        raise AssertionError("still waiting after 120 s: the pool waited for the stuck file")
+
+    before = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(120)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, before)
+
+
+def _leave_while_one_is_stuck(paths: list[Path], started: Path, error: BaseException) -> None:
+    with DecodePool(2, UTC, decode=decoders.stall_on_mark) as pool:
+        pool.map(paths)
+        deadline = time.monotonic() + 60
+        while not started.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        raise error  # as Ctrl-C does, wherever the caller was
+
+
+@pytest.mark.usefixtures("hang_fails")
+@pytest.mark.parametrize("error", [KeyboardInterrupt(), RuntimeError("the writer failed")])
+def test_leaving_the_pool_does_not_wait_for_a_file_that_never_finishes(
+    tmp_path: Path, error: BaseException
+) -> None:
+    """A read that never returns (a stalled network share) holds its process: leaving
+    the pool by Ctrl-C or an error ends that process instead of waiting for it (it used
+    to hang `db rebuild` for good, the children ignoring Ctrl-C)."""
+    stuck = tmp_path / "a-stuck.fit"
+    stuck.write_bytes(decoders.STALL_MARK)
+    paths = [stuck, *(tmp_path / f"b{i}.fit" for i in range(3))]
+    for i, path in enumerate(paths[1:]):
+        path.write_bytes(simple_run(1, serial=900 + i))
+    started = Path(f"{stuck}.started")
+    with pytest.raises(type(error)):
+        _leave_while_one_is_stuck(paths, started, error)
+    assert _gone(int(started.read_text()))
+
+
+def test_more_jobs_than_cores_start_one_process_per_core(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--jobs 1000 once started a process per file: each beyond the cores only takes
+    memory."""
+    monkeypatch.setattr(decodepool, "usable_cores", lambda: 2)
+    asked: list[int] = []
+    start = DecodePool._start
+
+    def counting(self: DecodePool, workers: int) -> Any:
+        asked.append(workers)
+        return start(self, workers)
+
+    monkeypatch.setattr(DecodePool, "_start", counting)
+    paths = [tmp_path / f"run{i}.fit" for i in range(6)]
+    for i, path in enumerate(paths):
+        path.write_bytes(simple_run(1, serial=920 + i))
+    with DecodePool(1000, UTC) as pool:
+        assert pool.jobs == 2
+        assert all(d.activity is not None for _, d in pool.map(paths))
+    assert asked == [2]
+    monkeypatch.setattr(decodepool, "usable_cores", lambda: 1)
+    with DecodePool(1000, UTC) as pool:
+        assert all(d.activity is not None for _, d in pool.map(paths))
+    assert asked == [2]  # one core: decoded here, no process started

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from collections.abc import Collection
 from datetime import tzinfo
 from pathlib import Path
@@ -41,4 +42,19 @@ def loaded_modules(path: str, tz: tzinfo, known: Collection[str], keep_bytes: bo
 def noting_each(path: str, tz: tzinfo, known: Collection[str], keep_bytes: bool) -> Decoded:
     """decode_path, leaving PATH.seen behind: which files a child was handed."""
     Path(f"{path}.seen").touch()
+    return decode_path(path, tz, known, keep_bytes)
+
+
+# A file holding this never finishes decoding with stall_on_mark, as a read from a
+# stalled network share would not.
+STALL_MARK = b"never-finishes"
+
+
+def stall_on_mark(path: str, tz: tzinfo, known: Collection[str], keep_bytes: bool) -> Decoded:
+    """decode_path, except that a marked file leaves PATH.started (holding the pid of
+    the process decoding it) and then hangs."""
+    if STALL_MARK in Path(path).read_bytes():
+        Path(f"{path}.started").write_text(str(os.getpid()))
+        while True:
+            time.sleep(60)
     return decode_path(path, tz, known, keep_bytes)
