@@ -21,7 +21,7 @@ sys.path.insert(0, str(REPO))
 from rules.matching import match  # noqa: E402
 from rules.plan import plan_from_items, plan_from_recorded  # noqa: E402
 from rules.workout import parse  # noqa: E402
-from sync.fitfile import read_activity  # noqa: E402
+from sync.adapters.fitfile import read_activity  # noqa: E402
 from tests.support.fitbuilder import build_activity, three_hour_run  # noqa: E402
 
 

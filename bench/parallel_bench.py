@@ -31,7 +31,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from sync.decodepool import usable_cores  # noqa: E402
+from sync.adapters.decodepool import usable_cores  # noqa: E402
 from tests.support.fitbuilder import T0, ActivitySpec, Segment, build_activity  # noqa: E402
 
 RUNBACK = Path(sys.executable).with_name("runback")

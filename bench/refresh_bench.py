@@ -1,4 +1,4 @@
-"""Benchmark: deciding again (`sync.planning.refresh`) as her history grows.
+"""Benchmark: deciding again (`sync.usecases.planning.refresh`) as her history grows.
 
     make bench            (or: .venv/bin/python bench/refresh_bench.py --sizes 1 100 1000)
 
@@ -41,11 +41,11 @@ SPEC = "walk 5m, 5x(run 1m, walk 4m), walk 5m"
 
 def filled(home: Path, n: int, today: date) -> object:
     from rules.symptoms import SymptomEntry
-    from sync.analysis import analyze_activity, choose_plan
+    from sync.adapters.fitfile import read_activity
     from sync.bootstrap import bootstrap
-    from sync.fitfile import read_activity
-    from sync.journal import entry_key, log_readiness, set_profile
     from sync.settings import load_settings
+    from sync.usecases.analysis import analyze_activity, choose_plan
+    from sync.usecases.journal import entry_key, log_readiness, set_profile
 
     app = bootstrap(load_settings(home=home, timezone="UTC", today=today))
     set_profile(app, birth_date=BORN, delivery="vaginal", cleared_on=CLEARED)
@@ -85,7 +85,7 @@ def filled(home: Path, n: int, today: date) -> object:
 def timed_refresh(app: object, *, change: bool = False) -> float:
     """One refresh() in ms. With `change`, it is the next day first (as for the worker's
     first pass of a day), so the inputs differ and the call stores a new decision."""
-    from sync.planning import refresh
+    from sync.usecases.planning import refresh
 
     if change:
         settings = app.settings  # type: ignore[attr-defined]
@@ -110,7 +110,7 @@ def main() -> int:
         today = CLEARED + timedelta(days=n + 3)
         with tempfile.TemporaryDirectory() as tmp:
             app = filled(Path(tmp) / "home", n, today)
-            # As in runback's own processes (sync.cli.entry): what start-up built is
+            # As in runback's own processes (sync.entrypoints.cli.entry): what start-up built is
             # frozen out of the collector's sight, so a full collection does not
             # traverse SQLAlchemy and every module again in the middle of a decision.
             gc.freeze()

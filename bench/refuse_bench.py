@@ -19,9 +19,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from sync.adapters.fitfile import _Reader, read_activity  # noqa: E402
+from sync.adapters.fitscan import scan  # noqa: E402
 from sync.errors import FitFileError  # noqa: E402
-from sync.fitfile import _Reader, read_activity  # noqa: E402
-from sync.fitscan import scan  # noqa: E402
 
 SHARED = Path(os.environ.get("RUNBACK_SHARED", REPO.parent / "shared")) / "fixtures" / "fit"
 BIG = ["big_bike_bryton_8h.fit", "big_triathlon_fr935_9h.fit", "big_multisport_fenix2.fit"]

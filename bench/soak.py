@@ -31,7 +31,7 @@ SHARED = Path(os.environ.get("RUNBACK_SHARED", REPO.parent / "shared")) / "fixtu
 
 def runback_command() -> list[str]:
     script = Path(sys.executable).with_name("runback")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "sync.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "sync.entrypoints.cli"]
 
 
 def add(total: Tally, part: Tally) -> None:

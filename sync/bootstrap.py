@@ -14,11 +14,13 @@ from sqlalchemy import Engine
 
 from rules.ladder import RulesConfig
 from sync import logs
+from sync.adapters.heartbeat import unusable
+from sync.adapters.rawstore import RawStore
+from sync.adapters.store.db import make_engine, migrate
+from sync.adapters.store.repository import UnitOfWork, ensure_athlete, unit_of_work
 from sync.errors import BadInput
-from sync.rawstore import RawStore
+from sync.rules_config import load_rules
 from sync.settings import Settings
-from sync.store.db import make_engine, migrate
-from sync.store.repository import UnitOfWork, ensure_athlete, unit_of_work
 
 HOME_DIRS = ("inbox", "archive", "quarantine", "outbox", "raw", "logs")
 
@@ -76,8 +78,6 @@ def prepare_home(home: Path) -> None:
                 raise BadInput(f"home folder {home}: {folder} is a file, not a folder")
             folder.mkdir(exist_ok=True, mode=0o700)
     except PermissionError as exc:  # a bind mount owned by another user, usually
-        from sync.heartbeat import unusable
-
         raise BadInput(f"home folder {home}: {unusable(folder, exc)}") from None
     except OSError as exc:
         raise BadInput(
@@ -86,7 +86,6 @@ def prepare_home(home: Path) -> None:
 
 
 def bootstrap(settings: Settings, *, log_to_stderr: bool = False) -> App:
-    from sync.rules_config import load_rules
 
     rules = load_rules(settings.rules_file)
     prepare_home(settings.home)

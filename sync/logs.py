@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sync.errors import FolderError
 from sync.formatting import SHORT_ESCAPES, escape_char
 
 LOGGER_NAME = "runback"
@@ -234,8 +235,6 @@ class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
         exc = sys.exc_info()[1]
         folder = Path(self.baseFilename).parent
         if isinstance(exc, OSError):
-            from sync.errors import FolderError
-
             why = FolderError.from_os(exc, folder, "write the log in").why
         else:
             why = f"{type(exc).__name__}"

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 from rules.thresholds import DetectionThresholds, MatchThresholds
 from rules.workout import PlanLimits
+from sync.dates import out_of_range
 from sync.errors import ConfigError
 from sync.typed import Bounds, Invalid, Secret, build
 
@@ -91,8 +92,6 @@ class Settings:
         except ValueError as exc:
             raise Invalid(("timezone",), str(exc)) from None
         if self.today is not None:
-            from sync.dates import out_of_range
-
             problem = out_of_range(self.today)
             if problem:
                 raise Invalid(("today",), problem)

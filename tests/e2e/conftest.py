@@ -24,7 +24,7 @@ def cli_env(tmp_path: Path) -> dict[str, str]:
 
 def runback_command() -> list[str]:
     script = Path(sys.executable).with_name("runback")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "sync.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "sync.entrypoints.cli"]
 
 
 def start_worker(env: dict[str, str]) -> subprocess.Popen[str]:

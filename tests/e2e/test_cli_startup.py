@@ -16,7 +16,7 @@ HEAVY = ("sqlalchemy", "numpy", "pandas", "fitparse", "pydantic")
 
 PROBE = """
 import contextlib, io, json, sys
-from sync.cli import main
+from sync.entrypoints.cli import main
 out, err = io.StringIO(), io.StringIO()
 with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
     code = main(sys.argv[1:])
@@ -77,10 +77,10 @@ def test_the_console_script_is_entry_and_a_command_runs_with_the_collector_on(
     import gc
     import tomllib
 
-    from sync import cli
+    from sync.entrypoints import cli
 
     project = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text())
-    assert project["project"]["scripts"]["runback"] == "sync.cli:entry"
+    assert project["project"]["scripts"]["runback"] == "sync.entrypoints.cli:entry"
     seen: list[bool] = []
 
     def probe(app: object, args: object) -> int:
@@ -112,7 +112,7 @@ def test_an_internal_error_before_the_log_opens_is_one_line_without_a_trace(
         "import sync.settings as st\n"
         "def boom(*a, **k): raise RuntimeError('surprise')\n"
         "st.load_settings = boom\n"
-        "from sync.cli import main\n"
+        "from sync.entrypoints.cli import main\n"
         f"raise SystemExit(main(['--home', {str(tmp_path / 'home')!r}, 'status']))\n"
     )
     done = subprocess.run(

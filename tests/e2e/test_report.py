@@ -21,13 +21,13 @@ from typing import Any
 
 import pytest
 
-from sync import service
 from sync.bootstrap import bootstrap
-from sync.journal import log_readiness, record_entry, set_profile
-from sync.planning import refresh
-from sync.report import COLORS, build, write
-from sync.report_svg import FONT, PAD, W
 from sync.settings import load_settings
+from sync.usecases import ingest
+from sync.usecases.journal import log_readiness, record_entry, set_profile
+from sync.usecases.planning import refresh
+from sync.usecases.report import COLORS, build, write
+from sync.usecases.report_svg import FONT, PAD, W
 from tests.support import history
 from tests.support.fitbuilder import follow
 
@@ -45,7 +45,7 @@ def report(make_app: Callable[..., Any], tmp_path: Path) -> Path:
         day = date(2026, 8, 25) + timedelta(days=3 * i)
         start = datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=7)
         data = follow(SPEC, start, serial=800 + i, run_for={3: 18} if i == 2 else None)
-        service.ingest_bytes(app, data, file_name=f"{day}.fit", source="inbox")
+        ingest.ingest_bytes(app, data, file_name=f"{day}.fit", source="inbox")
         fields = {"date": day.isoformat(), "leak": "leak" if i == 4 else "none"}
         if i == 4:
             fields["leak-at"] = "15:20"

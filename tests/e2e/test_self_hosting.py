@@ -37,7 +37,8 @@ def test_a_folder_the_worker_cannot_write_stops_it_with_one_line(
 ) -> None:
     # Root writes anywhere, so the bind mount owned by another uid is simulated where the
     # worker probes each folder at start.
-    from sync import cli, heartbeat
+    from sync.adapters import heartbeat
+    from sync.entrypoints import cli
 
     home = tmp_path / "home"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sync.cli import main
+from sync.entrypoints.cli import main
 from tests.support.contracts import check_analyze
 from tests.support.fitbuilder import FIRST_LEVEL_STEPS, ActivitySpec, build_activity
 from tests.support.fitbuilder import first_level_segments as segments

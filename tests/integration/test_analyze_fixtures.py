@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from sync.cli import main
-from sync.fitfile import read_activity
+from sync.adapters.fitfile import read_activity
+from sync.entrypoints.cli import main
 from tests.integration.test_fitfile_fixtures import INVALID, REFUSED, RUNS
 from tests.support.contracts import check_analyze
 

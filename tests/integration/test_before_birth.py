@@ -9,11 +9,11 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sync.journal import log_readiness, record_entry, set_profile
-from sync.planning import gather, refresh
-from sync.report import build
-from sync.service import ingest_bytes, list_activities, programme_start
-from sync.summary import PassReport, summary_text
+from sync.entrypoints.summary import PassReport, summary_text
+from sync.usecases.ingest import ingest_bytes, list_activities, programme_start
+from sync.usecases.journal import log_readiness, record_entry, set_profile
+from sync.usecases.planning import gather, refresh
+from sync.usecases.report import build
 from tests.support.fitbuilder import follow, simple_run
 
 BORN = date(2026, 6, 1)
@@ -116,7 +116,7 @@ def test_the_report_leaves_old_runs_out_of_its_charts_and_says_how_many(
 
 
 def test_the_pass_summary_counts_old_runs_apart() -> None:
-    from sync.service import IngestResult
+    from sync.usecases.ingest import IngestResult
 
     report = PassReport(
         files=[
@@ -131,7 +131,7 @@ def test_the_pass_summary_counts_old_runs_apart() -> None:
 def test_ingest_and_activities_say_it_in_one_line(
     tmp_path: Any, capsys: Any, monkeypatch: Any
 ) -> None:
-    from sync.cli import main
+    from sync.entrypoints.cli import main
 
     monkeypatch.setenv("RUNBACK_TIMEZONE", "UTC")
     home = tmp_path / "home"
@@ -155,7 +155,7 @@ def test_ingest_and_activities_say_it_in_one_line(
 def test_analyze_and_a_journal_entry_for_an_old_run_say_it_is_outside_the_programme(
     tmp_path: Any, capsys: Any, monkeypatch: Any
 ) -> None:
-    from sync.cli import main
+    from sync.entrypoints.cli import main
 
     monkeypatch.setenv("RUNBACK_TIMEZONE", "UTC")
     home = tmp_path / "home"

@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rules.symptoms import LeakPoint, SymptomEntry, SymptomThresholds, assess, merged
-from sync.insights import assessed
-from sync.service import ingest_bytes
-from sync.store.journal import StoredEntry
+from sync.adapters.store.journal import StoredEntry
+from sync.usecases.ingest import ingest_bytes
+from sync.usecases.insights import assessed
 from tests.support.fitbuilder import T0, follow, run_walk, simple_run
 
 
@@ -160,8 +160,8 @@ def test_entries_are_read_back_field_for_field(app: Any) -> None:
     field, the leak point included, comes back as it was written."""
     from dataclasses import fields
 
-    from sync.journal import entry_key
-    from sync.store.journal import _ENTRY_FIELDS
+    from sync.adapters.store.journal import _ENTRY_FIELDS
+    from sync.usecases.journal import entry_key
 
     assert tuple(f.name for f in fields(SymptomEntry))[1:-1] == _ENTRY_FIELDS
     ingest_bytes(app, run_walk(), file_name="r.fit", source="file")
@@ -193,8 +193,8 @@ def test_a_0009_store_upgrades_with_each_runs_seconds_and_missed_steps_filled(ap
     from alembic import command
     from alembic.config import Config
 
-    from sync.store.db import _MIGRATIONS, current_revision, migrate
-    from sync.store.schema import SCHEMA_REVISION
+    from sync.adapters.store.db import _MIGRATIONS, current_revision, migrate
+    from sync.adapters.store.schema import SCHEMA_REVISION
 
     spec = "walk 5m, 4x(run 1m, walk 4m), walk 5m"
     files = [follow(spec, T0, serial=8, run_for={1: 0, 4: 0}), simple_run(12, serial=9)]

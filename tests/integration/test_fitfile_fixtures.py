@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from rules.activity import Activity
+from sync.adapters.fitfile import read_activity
 from sync.errors import FitFileError
-from sync.fitfile import read_activity
 
 RUNS = {
     "broken_fr920xt_mornindew.fit": "running",
@@ -144,7 +144,7 @@ def test_the_fast_processor_decodes_exactly_what_fitparses_default_does(
 ) -> None:
     import fitparse
 
-    from sync.fitfile import fast_processor
+    from sync.adapters.fitfile import fast_processor
 
     data = (shared_fit / name).read_bytes()
 

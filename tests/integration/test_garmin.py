@@ -15,20 +15,21 @@ from typing import Any
 import pytest
 
 from rules.workout import Workout, parse
-from sync import garmin_sync
-from sync.bootstrap import App, bootstrap
-from sync.garmin import (
-    ConnectGateway,
+from sync.adapters.garmin import ConnectGateway
+from sync.adapters.garmin_fake import FakeGateway
+from sync.adapters.garmin_types import (
     GarminError,
     LoginNeeded,
     RateLimited,
     RemoteActivity,
     Unavailable,
 )
-from sync.garmin_fake import FakeGateway
-from sync.journal import log_readiness, set_profile
-from sync.push import push
-from sync.service import ingest_bytes, status
+from sync.bootstrap import App, bootstrap
+from sync.usecases import garmin_sync
+from sync.usecases.ingest import ingest_bytes
+from sync.usecases.journal import log_readiness, set_profile
+from sync.usecases.push import push
+from sync.usecases.status import status
 from tests.support.connect_server import (
     ConnectServer,
     Fault,
@@ -494,7 +495,7 @@ def test_a_malformed_download_is_refused_the_next_ones_come_and_it_is_not_fetche
     again = garmin_sync.pull(app)
     assert (again.ingested, again.rejected) == (0, [])
     assert fake.calls.count("original") == fetched
-    from sync.cli import main
+    from sync.entrypoints.cli import main
 
     db = [] if app.settings.database_url is None else ["--db", app.settings.db_url()]
     capsys.readouterr()

@@ -11,11 +11,12 @@ from typing import Any
 import pytest
 
 from rules.workout import Workout, parse
+from sync.adapters.garmin import ConnectGateway
+from sync.adapters.garmin_types import LibraryEntry, NotFound
 from sync.bootstrap import App
-from sync.garmin import ConnectGateway, LibraryEntry, NotFound
-from sync.journal import record_entry, set_profile
-from sync.push import push
-from sync.service import ingest_bytes
+from sync.usecases.ingest import ingest_bytes
+from sync.usecases.journal import record_entry, set_profile
+from sync.usecases.push import push
 from tests.integration.test_garmin import TODAY, connect, garmin_app, ready, run_on, with_fake
 from tests.support.connect_server import ConnectServer, block_network, serve, write_tokens
 
@@ -36,7 +37,7 @@ def app(make_app: Callable[..., App]) -> App:
 
 
 def real(app: App) -> None:
-    from sync import garmin_sync
+    from sync.usecases import garmin_sync
 
     write_tokens(garmin_sync.token_file(app))
 

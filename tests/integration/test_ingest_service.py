@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from sync import service
-from sync.rawstore import sha256_of
+from sync.adapters.rawstore import sha256_of
+from sync.usecases import ingest
+from sync.usecases.status import status
 from tests.support.fitbuilder import (
     T0,
     ActivitySpec,
@@ -25,9 +26,9 @@ RUN = run_walk()
 
 
 def test_a_new_run_is_stored_once_with_its_raw_bytes(app) -> None:  # type: ignore[no-untyped-def]
-    result = service.ingest_bytes(app, RUN, file_name="morning.fit", source="inbox")
+    result = ingest.ingest_bytes(app, RUN, file_name="morning.fit", source="inbox")
     assert (result.state, result.activity_id) == ("ingested", 1) or result.state == "ingested"
-    [stored] = service.list_activities(app)
+    [stored] = ingest.list_activities(app)
     assert (stored.source, stored.file_name, stored.sport) == ("inbox", "morning.fit", "running")
     raw = app.raw.path_for(sha256_of(RUN))
     assert raw.read_bytes() == RUN
@@ -35,11 +36,11 @@ def test_a_new_run_is_stored_once_with_its_raw_bytes(app) -> None:  # type: igno
 
 
 def test_the_same_bytes_under_another_name_are_a_duplicate(app) -> None:  # type: ignore[no-untyped-def]
-    first = service.ingest_bytes(app, RUN, file_name="a.fit", source="inbox")
-    again = service.ingest_bytes(app, RUN, file_name="copy of a.fit", source="file")
+    first = ingest.ingest_bytes(app, RUN, file_name="a.fit", source="inbox")
+    again = ingest.ingest_bytes(app, RUN, file_name="copy of a.fit", source="file")
     assert again.state == "duplicate"
     assert again.reason == f"duplicate of activity {first.activity_id}"
-    assert len(service.list_activities(app)) == 1
+    assert len(ingest.list_activities(app)) == 1
 
 
 def test_the_same_recording_with_other_bytes_is_a_duplicate(app) -> None:  # type: ignore[no-untyped-def]
@@ -47,17 +48,17 @@ def test_the_same_recording_with_other_bytes_is_a_duplicate(app) -> None:  # typ
     from_watch = simple_run(10, serial=777)
     from_garmin = simple_run(10, serial=777, record_every_s=2)  # same device, same time_created
     assert from_watch != from_garmin
-    first = service.ingest_bytes(app, from_watch, file_name="watch.fit", source="inbox")
-    later = service.ingest_bytes(app, from_garmin, file_name="123.fit", source="garmin")
+    first = ingest.ingest_bytes(app, from_watch, file_name="watch.fit", source="inbox")
+    later = ingest.ingest_bytes(app, from_garmin, file_name="123.fit", source="garmin")
     assert later.state == "duplicate"
     assert later.activity_id == first.activity_id
 
 
 def test_a_refused_file_is_logged_and_stores_no_activity(app) -> None:  # type: ignore[no-untyped-def]
-    result = service.ingest_bytes(app, RUN[:500], file_name="cut.fit", source="inbox")
+    result = ingest.ingest_bytes(app, RUN[:500], file_name="cut.fit", source="inbox")
     assert result.state == "rejected"
     assert result.reason == f"truncated: ends at byte 500 of {len(RUN)}"
-    assert service.list_activities(app) == []
+    assert ingest.list_activities(app) == []
     with app.uow() as uow:
         [entry] = uow.repo.ingest_log()
     assert (entry.file_name, entry.state, entry.reason) == ("cut.fit", "rejected", result.reason)
@@ -69,7 +70,7 @@ def test_a_run_whose_recorded_workout_is_too_big_is_stored_and_the_workout_ignor
 ) -> None:
     data = nested_repeats_run(levels=3, count=100)
     assert len(data) < 20_000
-    result = service.ingest_bytes(app, data, file_name="nested.fit", source="inbox")
+    result = ingest.ingest_bytes(app, data, file_name="nested.fit", source="inbox")
     assert result.state == "ingested"
     with app.uow() as uow:
         stored = uow.repo.match_of(result.activity_id)
@@ -80,10 +81,10 @@ def test_a_run_whose_recorded_workout_is_too_big_is_stored_and_the_workout_ignor
 
 
 def test_status_counts_and_lists_failures(app) -> None:  # type: ignore[no-untyped-def]
-    service.ingest_bytes(app, RUN, file_name="good.fit", source="inbox")
-    service.ingest_bytes(app, b"nope", file_name="bad.fit", source="inbox")
+    ingest.ingest_bytes(app, RUN, file_name="good.fit", source="inbox")
+    ingest.ingest_bytes(app, b"nope", file_name="bad.fit", source="inbox")
     (app.settings.inbox / "waiting.fit").write_bytes(RUN)
-    body = service.status(app).as_json()
+    body = status(app).as_json()
     assert body["activities"] == 1
     assert body["pending"] == 1
     assert body["failed"][0]["file"] == "bad.fit"
@@ -98,22 +99,22 @@ def test_rebuild_gives_back_the_same_activities(app, home: Path) -> None:  # typ
         data = build_activity(
             ActivitySpec([Segment("run", 60 + i)], serial=100 + i, start=T0 + timedelta(days=i))
         )
-        service.ingest_bytes(app, data, file_name=f"run{i}.fit", source="inbox")
-    before = service.list_activities(app)
+        ingest.ingest_bytes(app, data, file_name=f"run{i}.fit", source="inbox")
+    before = ingest.list_activities(app)
     # the database forgets everything about activities ...
     from sqlalchemy import delete
 
-    from sync.store import schema
+    from sync.adapters.store import schema
 
     with app.uow() as uow:
         uow.conn.execute(delete(schema.ingest_log))
         uow.conn.execute(delete(schema.lap))
         uow.conn.execute(delete(schema.activity))
         uow.commit()
-    assert service.list_activities(app) == []
-    report = service.rebuild(app)
+    assert ingest.list_activities(app) == []
+    report = ingest.rebuild(app)
     assert (report.created, report.refreshed, report.problems) == (3, 0, [])
-    after = service.list_activities(app)
+    after = ingest.list_activities(app)
 
     def key(a):  # type: ignore[no-untyped-def]
         return (
@@ -130,17 +131,17 @@ def test_rebuild_gives_back_the_same_activities(app, home: Path) -> None:  # typ
 
     assert [key(a) for a in after] == [key(a) for a in before]
     # ... and a second rebuild refreshes the same rows, keeping their ids
-    again = service.rebuild(app)
+    again = ingest.rebuild(app)
     assert (again.created, again.refreshed) == (0, 3)
-    assert [a.id for a in service.list_activities(app)] == [a.id for a in after]
+    assert [a.id for a in ingest.list_activities(app)] == [a.id for a in after]
 
 
 def test_rebuild_skips_a_raw_file_damaged_on_disk(app) -> None:  # type: ignore[no-untyped-def]
-    service.ingest_bytes(app, RUN, file_name="a.fit", source="inbox")
+    ingest.ingest_bytes(app, RUN, file_name="a.fit", source="inbox")
     path = app.raw.path_for(sha256_of(RUN))
     os.chmod(path, 0o600)
     path.write_bytes(RUN[:-10])
-    report = service.rebuild(app)
+    report = ingest.rebuild(app)
     assert report.created == 0
     assert "does not match its hash" in report.problems[0]
 

@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from sync import service
 from sync.bootstrap import App
 from sync.errors import BadInput
-from sync.insights import assessments
-from sync.journal import import_csv, log_readiness, record_entry, set_profile
+from sync.usecases import ingest
+from sync.usecases.insights import assessments
+from sync.usecases.journal import log_readiness, record_entry, set_profile
+from sync.usecases.journal_csv import import_csv
 from tests.support.fitbuilder import (
     FIRST_LEVEL_STEPS,
     T0,
@@ -36,7 +37,7 @@ def level_one(app: App) -> int:
         first_level_segments(), laps_per_segment=True, workout_name="L1",
         workout_steps=FIRST_LEVEL_STEPS,
     )  # fmt: skip
-    result = service.ingest_bytes(app, build_activity(spec), file_name="l1.fit", source="inbox")
+    result = ingest.ingest_bytes(app, build_activity(spec), file_name="l1.fit", source="inbox")
     assert result.activity_id is not None
     return result.activity_id
 
@@ -195,7 +196,7 @@ def test_assessments_follow_the_runs_in_order(japp: App) -> None:
         first_level_segments(), laps_per_segment=True, workout_steps=FIRST_LEVEL_STEPS,
         start=T0 - timedelta(days=3), serial=42,
     )  # fmt: skip
-    earlier = service.ingest_bytes(japp, build_activity(later), file_name="e.fit", source="inbox")
+    earlier = ingest.ingest_bytes(japp, build_activity(later), file_name="e.fit", source="inbox")
     record_entry(japp, {"leak": "leak", "leak-at": "15:20", "activity": str(first)})
     record_entry(japp, {"leak": "leak", "leak-at": "15:25", "activity": str(earlier.activity_id)})
     older, newer = assessments(japp)
@@ -231,7 +232,7 @@ def test_entries_from_before_urgency_keep_their_key() -> None:
     import hashlib
 
     from rules.symptoms import SymptomEntry
-    from sync.journal import entry_key
+    from sync.usecases.journal import entry_key
 
     old = SymptomEntry(on=date(2026, 11, 1), leak="none", pain=1)
     before = ["2026-11-01", None, "none", None, None, 1, False, False, None, None, None, None,

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from sync.bootstrap import App
+from sync.entrypoints.worker import run_once
 from sync.errors import BadInput
-from sync.journal import import_csv
-from sync.worker import run_once
+from sync.usecases.journal_csv import import_csv
 from tests.support.fitbuilder import simple_run
 
 TODAY = date(2026, 11, 2)
@@ -120,7 +120,7 @@ def test_the_inbox_quarantines_unreadable_journals_and_takes_the_files_behind_th
 
 
 def test_a_column_given_twice_is_refused_so_no_value_is_lost(tmp_path: Path) -> None:
-    from sync.journal import read_csv
+    from sync.usecases.journal_csv import read_csv
 
     sheet = tmp_path / "twice.csv"
     sheet.write_text("date,leak,bowel,Bowel,bleeding\n2026-04-09,none,leak,,yes\n")
@@ -132,7 +132,7 @@ def test_a_column_given_twice_is_refused_so_no_value_is_lost(tmp_path: Path) -> 
 def test_bowel_no_or_none_is_nothing(said: str) -> None:
     from datetime import date
 
-    from sync.journal import parse_fields
+    from sync.usecases.journal_values import parse_fields
 
     entry, _ = parse_fields({"leak": "none", "bowel": said}, date(2026, 4, 9))
     assert entry.bowel is None

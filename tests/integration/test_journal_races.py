@@ -14,10 +14,11 @@ import pytest
 from sqlalchemy import insert
 from sqlalchemy.exc import DBAPIError
 
+from sync.adapters.store import schema as s
+from sync.adapters.store.journal import JournalQueries
 from sync.bootstrap import App
-from sync.journal import import_csv, record_entry
-from sync.store import schema as s
-from sync.store.journal import JournalQueries
+from sync.usecases.journal import record_entry
+from sync.usecases.journal_csv import import_csv
 
 TODAY = date(2026, 11, 2)
 NOTE = "zebra-crossing-7731"

@@ -17,7 +17,7 @@ from rules.bouts import detect
 from rules.matching import Match, match, verdict
 from rules.plan import plan_from_items, plan_from_recorded
 from rules.workout import parse
-from sync.fitfile import read_activity
+from sync.adapters.fitfile import read_activity
 from tests.support.fitbuilder import (
     FIRST_LEVEL_SPEC,
     FIRST_LEVEL_STEPS,

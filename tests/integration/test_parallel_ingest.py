@@ -1,4 +1,4 @@
-"""Ingest and rebuild with the files decoded in worker processes (sync.decodepool): the
+"""Ingest and rebuild with the files decoded in worker processes (sync.adapters.decodepool): the
 same activities, ids, results, log lines and order as in one process; a decode that
 kills its process costs that file only; processes that cannot be had cost nothing."""
 
@@ -15,10 +15,11 @@ from typing import Any
 
 import pytest
 
-from sync import decodepool, service
+from sync.adapters import decodepool
+from sync.adapters.decodepool import CRASHED, PREFETCH_PER_JOB, DecodePool
 from sync.bootstrap import App, bootstrap
-from sync.decodepool import CRASHED, PREFETCH_PER_JOB, DecodePool
 from sync.settings import load_settings
+from sync.usecases import ingest
 from tests.support import decoders
 from tests.support.fitbuilder import T0, run_walk, simple_run, workout_file
 
@@ -64,7 +65,7 @@ def mixed_folder(folder: Path) -> list[Path]:
     return sorted(folder.iterdir())
 
 
-def outcome(results: list[service.IngestResult]) -> list[tuple[Any, ...]]:
+def outcome(results: list[ingest.IngestResult]) -> list[tuple[Any, ...]]:
     return [(r.file, r.state, r.activity_id, r.reason) for r in results]
 
 
@@ -74,7 +75,7 @@ def stored(app: App) -> list[tuple[Any, ...]]:
         matches = [uow.repo.match_of(a.id) for a in uow.repo.activities()]
     acts = [
         (a.id, a.file_name, a.sha256, a.start, a.timer_s, a.distance_m, a.source)
-        for a in service.list_activities(app)
+        for a in ingest.list_activities(app)
     ]
     raw = sorted(p.name for p in app.settings.raw.rglob("*") if p.is_file())
     return [acts, sorted(log, key=repr), matches, raw]
@@ -86,17 +87,17 @@ def events(app: App) -> list[str]:
     return [re.sub(r"^\S+ ", "", line) for line in text.splitlines()]
 
 
-def ingest(app: App, paths: list[Path], jobs: int) -> list[service.IngestResult]:
-    return list(service.ingest_files(app, paths, source="file", jobs=jobs))
+def ingest_all(app: App, paths: list[Path], jobs: int) -> list[ingest.IngestResult]:
+    return list(ingest.ingest_files(app, paths, source="file", jobs=jobs))
 
 
 def test_two_jobs_store_say_and_log_what_one_job_does(tmp_path: Path, fresh: Build) -> None:
     paths = mixed_folder(tmp_path / "runs")
     one = fresh("one")
-    by_one = [ingest(one, paths, jobs=1), ingest(one, paths, jobs=1)]
+    by_one = [ingest_all(one, paths, jobs=1), ingest_all(one, paths, jobs=1)]
     one_log = events(one)
     two = fresh("two")
-    by_two = [ingest(two, paths, jobs=2), ingest(two, paths, jobs=2)]
+    by_two = [ingest_all(two, paths, jobs=2), ingest_all(two, paths, jobs=2)]
     assert [outcome(r) for r in by_two] == [outcome(r) for r in by_one]
     assert stored(two) == stored(one)
     assert events(two) == one_log
@@ -116,11 +117,11 @@ def test_rebuild_with_two_jobs_gives_what_one_job_gives(tmp_path: Path, fresh: B
     apps = {}
     for jobs in (1, 2):
         app = apps[jobs] = fresh(f"home{jobs}")
-        ingest(app, paths, jobs=1)
+        ingest_all(app, paths, jobs=1)
         damaged = next(app.raw.all())[1]
         os.chmod(damaged, 0o600)
         damaged.write_bytes(damaged.read_bytes()[:-10])
-    reports = {jobs: service.rebuild(app, jobs=jobs) for jobs, app in apps.items()}
+    reports = {jobs: ingest.rebuild(app, jobs=jobs) for jobs, app in apps.items()}
     assert reports[2] == reports[1]
     assert (reports[2].created, reports[2].refreshed, len(reports[2].problems)) == (0, 2, 1)
     assert "does not match its hash" in reports[2].problems[0]
@@ -131,21 +132,21 @@ def test_a_rebuild_in_processes_recreates_what_the_database_lost(app: App) -> No
     """On SQLite and PostgreSQL: the same rows (and ids) back from the raw store."""
     for i in range(4):
         data = simple_run(5 + i, serial=300 + i, start=T0 + timedelta(days=i))
-        service.ingest_bytes(app, data, file_name=f"run{i}.fit", source="inbox")
-    before = [(a.id, a.start, a.sha256, a.file_name) for a in service.list_activities(app)]
+        ingest.ingest_bytes(app, data, file_name=f"run{i}.fit", source="inbox")
+    before = [(a.id, a.start, a.sha256, a.file_name) for a in ingest.list_activities(app)]
     from sqlalchemy import delete
 
-    from sync.store import schema
+    from sync.adapters.store import schema
 
     with app.uow() as uow:
         uow.conn.execute(delete(schema.lap))
         uow.conn.execute(delete(schema.activity))
         uow.commit()
-    report = service.rebuild(app, jobs=2)
+    report = ingest.rebuild(app, jobs=2)
     assert (report.created, report.refreshed, report.problems) == (4, 0, [])
-    after = [(a.start, a.sha256, a.file_name) for a in service.list_activities(app)]
+    after = [(a.start, a.sha256, a.file_name) for a in ingest.list_activities(app)]
     assert after == [row[1:] for row in before]
-    assert service.rebuild(app, jobs=2).refreshed == 4
+    assert ingest.rebuild(app, jobs=2).refreshed == 4
 
 
 def test_a_decode_that_kills_its_process_rejects_that_file_and_the_rest_go_on(
@@ -159,7 +160,7 @@ def test_a_decode_that_kills_its_process_rejects_that_file_and_the_rest_go_on(
         (folder / f"run{i}.fit").write_bytes(data)
     (folder / "run2b.fit").write_bytes(decoders.CRASH_MARK)
     paths = sorted(folder.iterdir())
-    results = ingest(app, paths, jobs=2)
+    results = ingest_all(app, paths, jobs=2)
     assert [(r.file, r.state) for r in results] == [
         ("run0.fit", "ingested"), ("run1.fit", "ingested"), ("run2.fit", "ingested"),
         ("run2b.fit", "rejected"), ("run3.fit", "ingested"), ("run4.fit", "ingested"),
@@ -170,7 +171,7 @@ def test_a_decode_that_kills_its_process_rejects_that_file_and_the_rest_go_on(
     with app.uow() as uow:
         refused = [e for e in uow.repo.ingest_log() if e.state == "rejected"]
     assert [(e.file_name, e.reason) for e in refused] == [("run2b.fit", CRASHED)]
-    assert len(service.list_activities(app)) == 6
+    assert len(ingest.list_activities(app)) == 6
 
 
 def test_a_process_that_died_once_is_not_the_file_s_fault(
@@ -184,9 +185,9 @@ def test_a_process_that_died_once_is_not_the_file_s_fault(
         data = simple_run(5, serial=500 + i, start=T0 + timedelta(days=i))
         (folder / f"run{i}.fit").write_bytes(data + (decoders.CRASH_MARK if i == 1 else b""))
     paths = sorted(folder.glob("*.fit"))
-    results = ingest(fresh("crashy"), paths, jobs=2)
+    results = ingest_all(fresh("crashy"), paths, jobs=2)
     assert (folder / "run1.fit.crashed").exists()  # it did die once
-    expected = [r.reason for r in ingest(fresh("alone"), paths, jobs=1)]
+    expected = [r.reason for r in ingest_all(fresh("alone"), paths, jobs=1)]
     assert [r.reason for r in results] == expected
     assert CRASHED not in expected
 
@@ -199,10 +200,10 @@ def test_no_processes_to_be_had_means_decoding_here_said_once(
 
     paths = mixed_folder(tmp_path / "runs")
     one = fresh("one")
-    expected = outcome(ingest(one, paths, jobs=1))
+    expected = outcome(ingest_all(one, paths, jobs=1))
     monkeypatch.setattr(DecodePool, "_start", refuse)
     two = fresh("two")
-    assert outcome(ingest(two, paths, jobs=2)) == expected
+    assert outcome(ingest_all(two, paths, jobs=2)) == expected
     said = [line for line in events(two) if "event=decode-in-process" in line]
     assert len(said) == 1
     assert "cannot start decoding processes" in said[0]
@@ -215,12 +216,15 @@ def test_a_decoding_child_imports_the_decoder_and_nothing_of_the_store(tmp_path:
         paths[-1].write_bytes(simple_run(2, serial=600 + i))
     with DecodePool(2, UTC, decode=decoders.loaded_modules) as pool:
         loaded = {name for _, d in pool.map(paths) for name in (d.refused or "").split()}
-    assert "sync.fitfile" in loaded
+    assert "sync.adapters.fitfile" in loaded
     assert "fitparse" in loaded
     heavy = {"sqlalchemy", "pandas", "numpy", "apscheduler", "watchdog", "garminconnect",
-             "pydantic", "alembic", "psycopg", "pytest", "sync.store", "sync.service",
-             "sync.bootstrap", "sync.cli", "sync.worker", "sync.logs"}  # fmt: skip
-    assert not {name for name in loaded if name.split(".")[0] in heavy or name in heavy}
+             "pydantic", "alembic", "psycopg", "pytest", "sync.adapters.store", "sync.usecases",
+             "sync.bootstrap", "sync.entrypoints", "sync.logs"}  # fmt: skip
+    assert not {
+        name for name in loaded
+        if name.split(".")[0] in heavy or any(name == h or name.startswith(f"{h}.") for h in heavy)
+    }  # fmt: skip
 
 
 def test_the_pool_reads_only_a_few_files_ahead_of_the_writer(tmp_path: Path) -> None:
@@ -275,7 +279,7 @@ def test_one_file_or_one_job_starts_no_process(
 
 
 def test_a_file_whose_hash_is_stored_is_hashed_not_decoded(tmp_path: Path) -> None:
-    from sync.rawstore import sha256_of
+    from sync.adapters.rawstore import sha256_of
 
     data = simple_run(2)
     paths = [tmp_path / "a.fit", tmp_path / "b.fit"]

@@ -15,11 +15,12 @@ from typing import Any
 
 import pytest
 
-from sync import decodepool, service
+from sync.adapters import decodepool
+from sync.adapters.decodepool import CRASHED, DecodePool
 from sync.bootstrap import App, bootstrap
-from sync.decodepool import CRASHED, DecodePool
+from sync.entrypoints.worker_inbox import InboxPass
 from sync.settings import load_settings
-from sync.worker import InboxPass
+from sync.usecases import ingest
 from tests.support import decoders
 from tests.support.fitbuilder import T0, run_walk, simple_run, workout_file
 
@@ -90,7 +91,7 @@ def what_is_where(app: App) -> list[Any]:
 
     s = app.settings
     notes = {p.name: p.read_text() for p in s.quarantine.glob("*.reason.txt")}
-    acts = [(a.id, a.file_name, a.sha256, a.source) for a in service.list_activities(app)]
+    acts = [(a.id, a.file_name, a.sha256, a.source) for a in ingest.list_activities(app)]
     return [names(s.inbox), names(s.archive), names(s.quarantine), notes, acts]
 
 

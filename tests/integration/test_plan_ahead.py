@@ -7,8 +7,8 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
-from sync.journal import log_readiness, record_entry, set_profile
-from sync.planning import ahead, decision_json, history
+from sync.usecases.journal import log_readiness, record_entry, set_profile
+from sync.usecases.planning import ahead, decision_json, history
 
 BORN = date(2026, 1, 5)
 TODAY = date(2026, 4, 6)  # 13 weeks

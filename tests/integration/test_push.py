@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from sync.bootstrap import App
-from sync.journal import log_readiness, set_profile
-from sync.push import push
+from sync.usecases.journal import log_readiness, set_profile
+from sync.usecases.push import push
 
 TODAY = date(2026, 11, 2)
 

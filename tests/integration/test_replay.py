@@ -7,10 +7,10 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sync.journal import record_entry, set_profile
-from sync.planning import refresh
-from sync.service import status
-from sync.worker import process
+from sync.entrypoints.worker_inbox import process
+from sync.usecases.journal import record_entry, set_profile
+from sync.usecases.planning import refresh
+from sync.usecases.status import status
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 

@@ -20,9 +20,9 @@ import pytest
 
 from rules.progression import Decision
 from rules.workout import flatten, parse
-from sync.journal import log_readiness, record_entry, set_profile
-from sync.planning import gather, refresh
-from sync.service import ingest_bytes
+from sync.usecases.ingest import ingest_bytes
+from sync.usecases.journal import log_readiness, record_entry, set_profile
+from sync.usecases.planning import gather, refresh
 from tests.support.fitbuilder import follow
 from tests.support.progression_check import INVARIANTS, History
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from sync import service
-from sync.store.db import current_revision, make_engine, migrate
-from sync.store.schema import SCHEMA_REVISION
+from sync.adapters.store.db import current_revision, make_engine, migrate
+from sync.adapters.store.schema import SCHEMA_REVISION
+from sync.usecases import ingest
 from tests.support.fitbuilder import (
     FIRST_LEVEL_SPEC,
     FIRST_LEVEL_STEPS,
@@ -38,7 +38,7 @@ def structured_with_pause() -> bytes:
 
 
 def test_a_structured_run_is_stored_with_its_match(app) -> None:  # type: ignore[no-untyped-def]
-    result = service.ingest_bytes(app, structured_with_pause(), file_name="l1.fit", source="inbox")
+    result = ingest.ingest_bytes(app, structured_with_pause(), file_name="l1.fit", source="inbox")
     with app.uow() as uow:
         stored = uow.repo.match_of(result.activity_id)
         bouts = uow.repo.bouts(result.activity_id)
@@ -58,20 +58,20 @@ def test_a_structured_run_is_stored_with_its_match(app) -> None:  # type: ignore
 
 def test_a_freestyle_run_without_a_plan_keeps_its_bouts_but_no_match(app) -> None:  # type: ignore[no-untyped-def]
     data = build_activity(ActivitySpec(first_level_segments(structured=False)))
-    result = service.ingest_bytes(app, data, file_name="free.fit", source="inbox")
+    result = ingest.ingest_bytes(app, data, file_name="free.fit", source="inbox")
     with app.uow() as uow:
         assert uow.repo.match_of(result.activity_id) is None
         assert len(uow.repo.bouts(result.activity_id)) == 11
 
 
 def test_rebuild_re_derives_bouts_and_matches(app) -> None:  # type: ignore[no-untyped-def]
-    result = service.ingest_bytes(app, structured_with_pause(), file_name="l1.fit", source="inbox")
+    result = ingest.ingest_bytes(app, structured_with_pause(), file_name="l1.fit", source="inbox")
     with app.uow() as uow:
         uow.conn.execute(text("DELETE FROM match_interval"))
         uow.conn.execute(text("DELETE FROM activity_match"))
         uow.conn.execute(text("DELETE FROM bout"))
         uow.commit()
-    report = service.rebuild(app)
+    report = ingest.rebuild(app)
     assert (report.created, report.refreshed) == (0, 1)
     with app.uow() as uow:
         stored = uow.repo.match_of(result.activity_id)
@@ -84,7 +84,7 @@ def test_a_database_at_the_first_revision_upgrades_and_keeps_its_rows(tmp_path: 
     from alembic import command
     from alembic.config import Config
 
-    from sync.store.db import _MIGRATIONS
+    from sync.adapters.store.db import _MIGRATIONS
 
     url = f"sqlite:///{tmp_path / 'old.db'}"
     engine = make_engine(url)

@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import create_engine, text
 
-from sync.fitfile import read_activity
-from sync.store.db import current_revision, make_engine, migrate
-from sync.store.repository import Duplicate, ensure_athlete, unit_of_work
-from sync.store.schema import SCHEMA_REVISION, metadata
+from sync.adapters.fitfile import read_activity
+from sync.adapters.store.db import current_revision, make_engine, migrate
+from sync.adapters.store.repository import Duplicate, ensure_athlete, unit_of_work
+from sync.adapters.store.schema import SCHEMA_REVISION, metadata
 from tests.support.fitbuilder import ActivitySpec, Segment, build_activity
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
@@ -50,7 +50,7 @@ def test_the_schema_revision_constant_is_alembics_head() -> None:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
-    from sync.store.db import _MIGRATIONS
+    from sync.adapters.store.db import _MIGRATIONS
 
     config = Config()
     config.set_main_option("script_location", str(_MIGRATIONS))

@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from sync.journal import log_readiness, set_profile
-from sync.service import list_activities
-from sync.watch import sync_watch
-from sync.worker import run_once
+from sync.entrypoints.worker import run_once
+from sync.usecases.ingest import list_activities
+from sync.usecases.journal import log_readiness, set_profile
+from sync.usecases.watch import sync_watch
 from tests.support.fitbuilder import follow, simple_run
 
 BORN = date(2026, 6, 1)
@@ -176,7 +176,7 @@ def test_the_worker_pass_does_the_round_trip_and_a_structured_run_is_matched(
     make_app: Callable[..., Any], watch: Path
 ) -> None:
     app = her_app(make_app, watch)
-    from sync.planning import refresh
+    from sync.usecases.planning import refresh
 
     decision, _ = refresh(app)
     assert decision.workout is not None
@@ -290,7 +290,7 @@ def test_an_mtp_mount_without_times_leaves_her_old_history_on_the_watch(
 def test_rides_on_the_watch_stay_there_and_are_no_failure(
     make_app: Callable[..., Any], watch: Path
 ) -> None:
-    from sync.service import status
+    from sync.usecases.status import status
 
     app = her_app(make_app, watch)
     put_run(watch, TODAY - timedelta(days=1), 111, sport="cycling")

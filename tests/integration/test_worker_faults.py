@@ -23,10 +23,12 @@ from typing import Any
 import pytest
 
 from sync.bootstrap import App
-from sync.journal import log_readiness, set_profile
-from sync.push import push
-from sync.service import list_activities, status
-from sync.worker import ClosedFiles, InboxPass, process, run_once
+from sync.entrypoints.worker import run_once
+from sync.entrypoints.worker_inbox import ClosedFiles, InboxPass, process
+from sync.usecases.ingest import list_activities
+from sync.usecases.journal import log_readiness, set_profile
+from sync.usecases.push import push
+from sync.usecases.status import status
 from tests.support.fitbuilder import T0, run_walk, simple_run
 
 TODAY = date(2026, 11, 3)
@@ -356,7 +358,7 @@ def test_a_file_copied_in_pieces_with_pauses_waits_for_the_rest(app: App, clock:
 
 
 def test_a_journal_copied_in_pieces_is_read_whole_not_cut_mid_row(app: App, clock: Clock) -> None:
-    from sync.journal import entries_view
+    from sync.usecases.journal import entries_view
 
     path = app.settings.inbox / "journal.csv"
     closed = ClosedFiles()
@@ -454,7 +456,7 @@ def test_a_pass_that_changed_something_ends_with_one_summary_line(app: App) -> N
 
 
 def test_the_schedulers_expected_skips_never_reach_a_log(caplog: pytest.LogCaptureFixture) -> None:
-    from sync.faults import quiet_scheduler_logs
+    from sync.entrypoints.faults import quiet_scheduler_logs
 
     quiet_scheduler_logs()
     with caplog.at_level(logging.INFO):
@@ -475,7 +477,7 @@ def test_a_database_fault_in_a_job_is_said_once_and_its_end_once(app: App) -> No
 
     from sqlalchemy.exc import OperationalError
 
-    from sync.faults import guarded
+    from sync.entrypoints.faults import guarded
 
     failing = [True]
 
@@ -500,7 +502,7 @@ def test_a_database_fault_in_a_job_is_said_once_and_its_end_once(app: App) -> No
 
 
 def test_a_bug_in_a_job_is_one_error_line_with_its_trace_in_the_file(app: App) -> None:
-    from sync.faults import guarded
+    from sync.entrypoints.faults import guarded
 
     def work() -> None:
         raise ValueError("a bug")
@@ -516,8 +518,8 @@ def test_a_move_onto_another_full_disk_leaves_no_part_behind(
 ) -> None:
     import shutil
 
+    from sync.adapters.inbox_folder import move_without_overwrite
     from sync.errors import FolderError
-    from sync.inbox import move_without_overwrite
 
     inbox, archive = tmp_path / "inbox", tmp_path / "archive"
     inbox.mkdir()

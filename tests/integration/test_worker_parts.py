@@ -8,8 +8,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sync.inbox import decide_ready
-from sync.worker import being_written
+from sync.entrypoints.worker import being_written
+from sync.usecases.inbox import decide_ready
 
 
 def test_work_items_are_claimed_once_retried_when_failed_and_reclaimed_when_stale(

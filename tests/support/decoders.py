@@ -1,4 +1,4 @@
-"""Decoders for sync.decodepool's tests. They run in the pool's child processes, so they
+"""Decoders for sync.adapters.decodepool's tests. They run in the pool's child processes, so they
 live in a module the children can import by name (not in a test file)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from collections.abc import Collection
 from datetime import tzinfo
 from pathlib import Path
 
-from sync.decodepool import Decoded, decode_path
+from sync.adapters.decoding import Decoded, decode_path
 
 # A file holding this kills the process decoding it with crash_on_mark, as a segfault
 # in a C extension or the kernel's OOM killer would.

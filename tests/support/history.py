@@ -9,9 +9,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from rules.workout import flatten, parse
-from sync.journal import log_readiness, record_entry, set_profile
-from sync.planning import refresh
-from sync.service import ingest_bytes
+from sync.usecases.ingest import ingest_bytes
+from sync.usecases.journal import log_readiness, record_entry, set_profile
+from sync.usecases.planning import refresh
 from tests.support.fitbuilder import follow, simple_run
 
 BORN = date(2025, 9, 1)

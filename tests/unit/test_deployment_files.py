@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sync.cli import build_parser
+from sync.entrypoints.cli import build_parser
 
 REPO = Path(__file__).resolve().parents[2]
 

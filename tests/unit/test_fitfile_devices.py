@@ -18,8 +18,8 @@ import pytest
 
 from rules.matching import match
 from rules.plan import plan_from_recorded
+from sync.adapters.fitfile import read_activity
 from sync.errors import FitFileError
-from sync.fitfile import read_activity
 from tests.support.fitbuilder import (
     FIRST_LEVEL_STEPS,
     T0,

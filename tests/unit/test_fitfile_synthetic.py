@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rules.activity import Activity
+from sync.adapters.fitfile import read_activity
 from sync.errors import FitFileError
-from sync.fitfile import read_activity
 from tests.support.fitbuilder import (
     T0,
     ActivitySpec,

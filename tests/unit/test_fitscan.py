@@ -6,9 +6,9 @@ from __future__ import annotations
 import fitparse
 import pytest
 
+from sync.adapters.fitfile import read_activity
+from sync.adapters.fitscan import scan
 from sync.errors import FitFileError
-from sync.fitfile import read_activity
-from sync.fitscan import scan
 from tests.support.fitbuilder import ActivitySpec, Segment, build_activity, simple_run, workout_file
 
 RIDE = build_activity(ActivitySpec([Segment("run", 3600)], sport="cycling"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sync.inbox import Seen, decide_ready, wait_needed
+from sync.usecases.inbox import Seen, decide_ready, wait_needed
 
 NOW = 1_000_000.0
 

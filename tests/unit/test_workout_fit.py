@@ -12,8 +12,8 @@ from rules.activity import RecordedStep
 from rules.ladder import RulesConfig
 from rules.plan import plan_from_items, plan_from_recorded
 from rules.workout import Workout, parse, with_intensities
-from sync.workout_fit import serial_for, workout_file
-from sync.workout_names import label, watch_name
+from sync.adapters.workout_fit import serial_for, workout_file
+from sync.adapters.workout_names import label, watch_name
 
 CREATED = datetime(2026, 11, 18, 7, 30, tzinfo=UTC)
 LEVELS = RulesConfig().levels

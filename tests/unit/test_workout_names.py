@@ -8,7 +8,7 @@ import pytest
 
 from rules.ladder import RulesConfig
 from rules.workout import Workout, parse
-from sync.workout_names import (
+from sync.adapters.workout_names import (
     CONNECT_NAME_CHARS,
     FIT_TEXT_BYTES,
     WATCH_NAME_BYTES,
