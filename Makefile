@@ -31,6 +31,7 @@ run: $(VENV)/.installed bytecode
 test: $(VENV)/.installed-test bytecode
 	$(BIN)/ruff check rules sync tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest
 
 ## bench: CLI calls vs their floor; ingest vs parse; detection + matching vs parse; worker
@@ -57,6 +58,7 @@ soak: $(VENV)/.installed-test
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check rules sync tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
