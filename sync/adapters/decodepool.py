@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import threading
 import time
 import types
 from collections import deque
@@ -36,6 +37,7 @@ from sync.adapters.decoding import (
     nothing,
 )
 from sync.adapters.rawstore import RawStore, sha256_of
+from sync.adapters.reading import read_file
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
@@ -253,7 +255,7 @@ class DecodePool(_Closing):
         so that the refusal is recorded like any other."""
         _, _, _, keep_bytes = self._setup
         try:
-            data = path.read_bytes()
+            data = read_file(path)
         except OSError as exc:
             return Decoded(unreadable=f"cannot read: {exc.strerror or exc}")
         return Decoded(sha256_of(data), data if keep_bytes else None, refused=CRASHED)
@@ -370,16 +372,34 @@ def _abandon(executor: ProcessPoolExecutor) -> None:
     `_processes` and `_executor_manager_thread`, taken before shutdown drops them."""
     processes = list((getattr(executor, "_processes", None) or {}).values())
     manager = getattr(executor, "_executor_manager_thread", None)
-    executor.shutdown(wait=False, cancel_futures=True)
-    deadline = time.monotonic() + ABANDON_GRACE_S
-    for process in processes:
-        process.join(max(0.0, deadline - time.monotonic()))
-    for process in processes:
-        if process.is_alive():
-            with suppress(OSError, ValueError):  # gone meanwhile
-                process.terminate()
-    if manager is not None:
-        manager.join(ABANDON_GRACE_S)  # it reaps the processes, then ends
+    with _second_signal_ignored():
+        executor.shutdown(wait=False, cancel_futures=True)
+        deadline = time.monotonic() + ABANDON_GRACE_S
+        for process in processes:
+            process.join(max(0.0, deadline - time.monotonic()))
+        for process in processes:
+            if process.is_alive():
+                with suppress(OSError, ValueError):  # gone meanwhile
+                    process.terminate()
+        if manager is not None:
+            manager.join(ABANDON_GRACE_S)  # it reaps the processes, then ends
+
+
+@contextmanager
+def _second_signal_ignored() -> Iterator[None]:
+    """Ctrl-C or SIGTERM again while the pool is being abandoned (because of the first):
+    ignored, for these few seconds. Raised in the middle, it left the processes running
+    and the exit waiting on them for good, or printed a traceback. Only the main thread
+    can set handlers; elsewhere (the worker's jobs) signals raise nothing anyway."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in before.items():
+            signal.signal(sig, signal.SIG_DFL if handler is None else handler)
 
 
 @contextmanager

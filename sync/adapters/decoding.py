@@ -11,11 +11,11 @@ import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import tzinfo
-from pathlib import Path
 
 from rules.activity import Activity
 from sync.adapters.fitfile import read_activity
 from sync.adapters.rawstore import sha256_of
+from sync.adapters.reading import read_file
 from sync.errors import FitFileError
 
 
@@ -41,7 +41,7 @@ def decode_path(path: str, tz: tzinfo, known: Collection[str], keep_bytes: bool)
     what the file holds: a file that is no run is `refused`, one that cannot be read
     `unreadable`; a file whose hash is `known` is not decoded at all."""
     try:
-        data = Path(path).read_bytes()
+        data = read_file(path)
     except OSError as exc:
         return Decoded(unreadable=f"cannot read: {exc.strerror or exc}")
     sha = sha256_of(data)

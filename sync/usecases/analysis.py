@@ -19,6 +19,7 @@ from rules.plan import Plan, PlanTooLarge, plan_from_items, plan_from_recorded
 from rules.results import IntervalResult, Match
 from rules.workout import DEFAULT_LIMITS, PlanLimits, SpecError, parse
 from sync.adapters.fitfile import read_activity
+from sync.adapters.reading import read_file
 from sync.errors import BadInput, FitFileError
 from sync.formatting import clock, iso, km
 from sync.settings import Settings
@@ -108,7 +109,7 @@ def _stored_bytes(app: App, activity_id: int) -> bytes:
         )
     raw = app.raw.path_for(stored.sha256)
     try:
-        return raw.read_bytes()
+        return read_file(raw)
     except OSError as exc:
         raise BadInput(
             f"activity {activity_id}: its FIT file is missing from {app.settings.raw} "
@@ -145,7 +146,7 @@ def analyze_file(
 
 def _read(path: Path) -> bytes:
     try:
-        return path.read_bytes()
+        return read_file(path)
     except FileNotFoundError:
         raise BadInput(f"{path}: no such file") from None
     except IsADirectoryError:

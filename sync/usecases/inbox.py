@@ -22,6 +22,7 @@ from sync.adapters.inbox_folder import (
     move_without_overwrite,
 )
 from sync.adapters.rawstore import write_private_atomic
+from sync.adapters.reading import read_file
 from sync.bootstrap import App
 from sync.errors import BadInput, FolderError
 from sync.formatting import safe_text
@@ -104,7 +105,7 @@ def take(
     name = path.name  # as it is on disk: the store writes it safely, the log escapes it
     waits = quiet_s < app.settings.inbox_truncated_wait_s
     try:
-        data = path.read_bytes()
+        data = read_file(path)
     except FileNotFoundError:
         raise
     except OSError as exc:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from sync import logs
 from sync.adapters.rawstore import RawOrigin, sha256_of
+from sync.adapters.reading import read_file
 from sync.adapters.store.repository import Duplicate, StoredActivity
 from sync.bootstrap import App
 from sync.errors import FitFileError
@@ -216,7 +217,7 @@ def ingest_file(app: App, path: Path, *, source: str, display: str | None = None
     """Read one file (never moving or changing it) and ingest it."""
     name = display or path.name
     try:
-        data = path.read_bytes()
+        data = read_file(path)
     except OSError as exc:
         return _unreadable(name, source, f"cannot read: {exc.strerror or exc}")
     return ingest_bytes(app, data, file_name=name, source=source)

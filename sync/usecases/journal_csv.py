@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from rules.symptoms import EntryError, SymptomEntry
 from sync import logs
+from sync.adapters.reading import read_file
 from sync.errors import BadInput
 from sync.usecases.journal import already_recorded, decide_again, entry_key, resolve
 from sync.usecases.journal_values import (
@@ -94,7 +95,7 @@ def read_csv(path: Path) -> list[tuple[int, dict[str, str | None]]]:
                 f"{path.name}: {size / 1e6:.1f} MB is not a symptom journal "
                 f"(at most {MAX_JOURNAL_BYTES // 1_000_000} MB; split it)"
             )
-        raw = path.read_bytes()
+        raw = read_file(path)
     except FileNotFoundError:
         raise BadInput(f"{path}: no such file") from None
     except OSError as exc:

@@ -27,6 +27,7 @@ from sync import logs
 from sync.adapters.fitfile import refused_early
 from sync.adapters.fitscan import time_created
 from sync.adapters.fittime import RELATIVE_LIMIT
+from sync.adapters.reading import read_file
 from sync.adapters.store.watch_files import SeenFile
 from sync.bootstrap import App
 from sync.formatting import safe_text
@@ -152,7 +153,7 @@ def _take(
         _remember(app, name, SeenFile(size, mtime_ns, "older", day), None)
         return
     try:
-        data = path.read_bytes()
+        data = read_file(path)
     except OSError as exc:  # unplugged while reading, or an MTP hiccup: next pass
         report.unreadable += 1
         logs.problem(f"watch:{name}", "watch-unreadable", file=path.name, reason=str(exc))

@@ -4,6 +4,7 @@ would, a bad --jobs is a usage line, and Ctrl-C leaves no trace and no process."
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -253,6 +254,43 @@ def test_ctrl_c_during_a_parallel_ingest_exits_cleanly_and_leaves_no_process(
     )  # fmt: skip
     assert again.returncode == 0, again.stderr  # nothing left locked or half-written
     assert all(line.startswith("duplicate ") for line in again.stdout.splitlines())
+
+
+def test_ctrl_c_twice_during_a_parallel_rebuild_is_still_one_line(
+    runback: Runner, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    """She presses Ctrl-C again while runback is ending its decoding processes: it still
+    says 'interrupted' once and exits 130 (it printed a traceback from inside the pool's
+    shutdown, and could leave the processes waiting)."""
+    folder = tmp_path / "history"
+    folder.mkdir()
+    for i in range(24):
+        start = T0 + timedelta(days=i)
+        (folder / f"run{i:02d}.fit").write_bytes(simple_run(40, serial=300 + i, start=start))
+    home = tmp_path / "home"
+    env = env_for(cli_env, home)
+    runback("ingest", "--jobs", "2", str(folder), env=env)
+    (home / "runback.db").unlink()  # rebuild re-creates every run: some seconds of work
+    proc = subprocess.Popen(
+        [*runback_command(), "db", "rebuild", "--jobs", "2"], env=env, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        time.sleep(1.0)
+        os.killpg(proc.pid, signal.SIGINT)
+        time.sleep(0.15)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGINT)
+        _out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+    assert _group_gone(proc.pid), "a decoding process outlived runback"
+    if proc.returncode == 0:
+        pytest.skip("the rebuild finished before Ctrl-C reached it")
+    assert (proc.returncode, err) == (130, "runback: interrupted\n")
 
 
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])

@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+import sync.usecases.watch as watch_use_case
+from sync.adapters import reading
 from sync.entrypoints.worker import run_once
 from sync.usecases.ingest import list_activities
 from sync.usecases.journal import log_readiness, set_profile
@@ -80,13 +82,12 @@ def test_a_watch_left_plugged_in_is_not_read_again(
     sync_watch(app)
     said = log_of(app)
     reads: list[Path] = []
-    real = Path.read_bytes
 
-    def counted(self: Path) -> bytes:
-        reads.append(self)
-        return real(self)
+    def counted(path: Path | str) -> bytes:
+        reads.append(Path(path))
+        return reading.read_file(path)
 
-    monkeypatch.setattr(Path, "read_bytes", counted)
+    monkeypatch.setattr(watch_use_case, "read_file", counted)
     again = sync_watch(app)
     assert again is not None
     assert again.results == []
@@ -223,20 +224,19 @@ def test_a_file_that_cannot_be_read_waits_and_the_others_come(
     app = her_app(make_app, watch)
     stuck = put_run(watch, TODAY - timedelta(days=3), 71)
     put_run(watch, TODAY - timedelta(days=2), 72)
-    real = Path.read_bytes
 
-    def flaky(self: Path) -> bytes:
-        if self == stuck:
+    def flaky(path: Path | str) -> bytes:
+        if Path(path) == stuck:
             raise OSError(5, "Input/output error")
-        return real(self)
+        return reading.read_file(path)
 
-    monkeypatch.setattr(Path, "read_bytes", flaky)
+    monkeypatch.setattr(watch_use_case, "read_file", flaky)
     report = sync_watch(app)
     assert report is not None
     assert ([r.state for r in report.results], report.unreadable) == (["ingested"], 1)
     assert "1 could not be read (tried again next pass)" in log_of(app)
     assert "no new runs" not in log_of(app)
-    monkeypatch.setattr(Path, "read_bytes", real)
+    monkeypatch.setattr(watch_use_case, "read_file", reading.read_file)
     later = sync_watch(app)
     assert later is not None
     assert [r.state for r in later.results] == ["ingested"]
@@ -247,12 +247,14 @@ def test_a_read_cut_short_is_tried_again_whole(
 ) -> None:
     app = her_app(make_app, watch)
     path = put_run(watch, TODAY - timedelta(days=2), 81)
-    real = Path.read_bytes
-    monkeypatch.setattr(Path, "read_bytes", lambda self: real(self)[: len(real(self)) // 2])
+    real = reading.read_file
+    monkeypatch.setattr(
+        watch_use_case, "read_file", lambda path: real(path)[: len(real(path)) // 2]
+    )
     cut = sync_watch(app)
     assert cut is not None
     assert (cut.results, cut.unreadable) == ([], 1)
-    monkeypatch.setattr(Path, "read_bytes", real)
+    monkeypatch.setattr(watch_use_case, "read_file", real)
     whole = sync_watch(app)
     assert whole is not None
     assert [r.state for r in whole.results] == ["ingested"]

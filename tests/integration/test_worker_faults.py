@@ -22,6 +22,8 @@ from typing import Any
 
 import pytest
 
+import sync.usecases.inbox as inbox_use_case
+from sync.adapters import reading
 from sync.bootstrap import App
 from sync.entrypoints.worker import run_once
 from sync.entrypoints.worker_inbox import ClosedFiles, InboxPass, process
@@ -204,14 +206,13 @@ def test_a_file_that_cannot_be_read_goes_to_quarantine_after_its_last_attempt(
 ) -> None:
     data = run_walk()
     path = drop(app.settings.inbox, "locked.fit", data)
-    real = Path.read_bytes
 
-    def read_bytes(self: Path) -> bytes:
-        if self.name == "locked.fit" and self.parent == app.settings.inbox:
-            raise OSError(errno.EIO, os.strerror(errno.EIO), str(self))
-        return real(self)
+    def read_file(path: Path | str) -> bytes:
+        if Path(path) == app.settings.inbox / "locked.fit":
+            raise OSError(errno.EIO, os.strerror(errno.EIO), str(path))
+        return reading.read_file(path)
 
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(inbox_use_case, "read_file", read_file)
     inbox_pass = InboxPass(app, clock=clock)
     for attempt in range(1, 6):
         run_pass(app, inbox_pass)
