@@ -4,6 +4,7 @@ one fresh schema per test), and an App wired to a temporary home."""
 from __future__ import annotations
 
 import os
+import signal
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -102,3 +103,21 @@ def make_app(
 @pytest.fixture
 def app(make_app: Callable[..., Any]) -> Any:
     return make_app()
+
+
+@pytest.fixture
+def hang_fails() -> Iterator[None]:
+    """A test of something that must not wait forever (a stuck read, a pool's shutdown)
+    fails after two minutes instead of hanging the suite (SIGALRM in the main thread,
+    where the waiting happens)."""
+
+    def hung(signum: int, frame: object) -> None:
+        raise AssertionError("still waiting after 120 s")
+
+    before = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(120)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, before)

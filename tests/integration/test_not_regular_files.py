@@ -6,8 +6,6 @@ answered SIGTERM, and `runback ingest` never finished."""
 from __future__ import annotations
 
 import os
-import signal
-from collections.abc import Iterator
 from datetime import UTC
 from pathlib import Path
 from typing import Any
@@ -19,21 +17,7 @@ from sync.adapters.reading import NOT_REGULAR, read_file
 from sync.usecases.inbox import take
 from sync.usecases.ingest import ingest_file, list_activities
 
-
-@pytest.fixture(autouse=True)
-def hang_fails() -> Iterator[None]:
-    """A read that would wait forever fails the test after 30 s instead."""
-
-    def hung(signum: int, frame: object) -> None:
-        raise AssertionError("still waiting after 30 s: the read waited on the FIFO")
-
-    before = signal.signal(signal.SIGALRM, hung)
-    signal.alarm(30)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, before)
+pytestmark = pytest.mark.usefixtures("hang_fails")  # a read that waits fails instead
 
 
 @pytest.fixture

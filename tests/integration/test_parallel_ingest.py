@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, timedelta
@@ -300,23 +299,6 @@ def _gone(pid: int, timeout: float = 30) -> bool:
             return True
         time.sleep(0.05)
     return False
-
-
-@pytest.fixture
-def hang_fails() -> Iterator[None]:
-    """A test that would hang fails after two minutes instead (SIGALRM in the main
-    thread, where the pool waits)."""
-
-    def hung(signum: int, frame: object) -> None:
-        raise AssertionError("still waiting after 120 s: the pool waited for the stuck file")
-
-    before = signal.signal(signal.SIGALRM, hung)
-    signal.alarm(120)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, before)
 
 
 def _leave_while_one_is_stuck(paths: list[Path], started: Path, error: BaseException) -> None:
