@@ -25,7 +25,13 @@ if TYPE_CHECKING:
     from sync.settings import Settings
 
 from sync.dates import out_of_range
-from sync.entrypoints.cli_common import EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_TERMINATED, fail
+from sync.entrypoints.cli_common import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILURE,
+    EXIT_TERMINATED,
+    fail,
+    known_fault,
+)
 from sync.entrypoints.cli_journal import (
     check_args,
     cmd_profile,
@@ -275,6 +281,8 @@ def main(argv: Sequence[str] | None = None, *, own_process: bool = False) -> int
     except BrokenPipeError:
         return EXIT_FAILURE
     except Exception as exc:  # last resort: one line for her, the traceback for the log
+        if (fault := known_fault(exc)) is not None:
+            return fail(fault, EXIT_FAILURE)
         import logging
 
         log = logging.getLogger("runback")

@@ -2,25 +2,31 @@
 
 from __future__ import annotations
 
+import errno
 import sys
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    pass
-
 
 EXIT_OK = 0
-
-
 EXIT_FAILURE = 1  # anything else
-
-
 EXIT_BAD_INPUT = 2  # what she gave cannot be used
-
-
 EXIT_TERMINATED = 128 + 15  # SIGTERM, as a shell reports a process it ended
+
+DISK_FULL = "the disk is full: free some space and run it again (what was stored is kept)"
 
 
 def fail(message: str, code: int) -> int:
     print(f"runback: {message}", file=sys.stderr)
     return code
+
+
+def known_fault(exc: Exception) -> str | None:
+    """The one line for a failure of the machine rather than of runback (no "internal
+    error"): a full disk, whether the database (SQLite says "database or disk is full")
+    or a file hit it, or a disk that fails under the database."""
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return DISK_FULL
+    text = str(getattr(exc, "orig", None) or "")  # a DBAPI error, as SQLAlchemy wraps it
+    if "database or disk is full" in text:
+        return DISK_FULL
+    if "disk I/O error" in text:
+        return "the database could not be written (disk I/O error): is the disk full or failing?"
+    return None

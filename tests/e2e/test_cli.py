@@ -6,6 +6,7 @@ import json
 import os
 import stat
 import subprocess
+from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 
@@ -191,6 +192,58 @@ def test_a_database_file_that_cannot_be_written_says_so_not_cannot_create(
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1, done.stderr
     assert f"database file {db}: cannot open it for writing (" in done.stderr
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 600 kB file system of its own (tmpfs): a home on it fills up."""
+    mount = tmp_path / "small"
+    mount.mkdir()
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=600k", "tmpfs", str(mount)], capture_output=True
+    )
+    if done.returncode != 0:
+        pytest.skip("mounting a small tmpfs needs root (CI runs as root here)")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], capture_output=True)
+
+
+def test_a_full_disk_is_one_line_not_an_internal_error(
+    runback: Runner, cli_env: dict[str, str], tmp_path: Path, small_disk: Path
+) -> None:
+    folder = tmp_path / "history"
+    folder.mkdir()
+    for i in range(12):
+        (folder / f"run{i:02d}.fit").write_bytes(simple_run(60, serial=700 + i))
+    env = dict(cli_env, RUNBACK_HOME=str(small_disk / "home"))
+    done = runback("ingest", "--jobs", "1", str(folder), env=env)
+    assert done.returncode != 0
+    assert "internal error" not in done.stderr + done.stdout
+    [line] = [line for line in done.stderr.splitlines() if line.startswith("runback: ")]
+    assert "the disk is full" in line
+    assert "Traceback" not in done.stderr
+
+
+def test_known_faults_of_the_machine_are_named() -> None:
+    import errno
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    from sync.entrypoints.cli_common import DISK_FULL, known_fault
+
+    full = OperationalError("INSERT ...", {}, sqlite3.OperationalError("database or disk is full"))
+    assert known_fault(full) == DISK_FULL
+    assert known_fault(OSError(errno.ENOSPC, "No space left on device")) == DISK_FULL
+    io = OperationalError("COMMIT", {}, sqlite3.OperationalError("disk I/O error"))
+    assert "disk I/O error" in (known_fault(io) or "")
+    assert (
+        known_fault(OperationalError("SELECT", {}, sqlite3.OperationalError("no such table")))
+        is None
+    )
+    assert known_fault(ValueError("database or disk is full")) is None
 
 
 def test_db_rebuild_restores_a_lost_database(

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import (
     ArgumentError,
@@ -127,10 +129,12 @@ def migrate(engine: Engine) -> None:
         from alembic.script import ScriptDirectory
         from alembic.util import CommandError
 
-        with engine.begin() as conn:
+        with engine.connect() as conn, _ddl_in_the_transaction(conn), conn.begin():
             if conn.dialect.name == "postgresql":
                 # Several workers may start at once: one migrates, the others wait.
                 conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK_KEY})
+            else:  # SQLite: the write lock now; a second runback waits, then finds it done
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
             config = Config()
             config.set_main_option("script_location", str(_MIGRATIONS))
             config.attributes["connection"] = conn
@@ -146,6 +150,30 @@ def migrate(engine: Engine) -> None:
             command.upgrade(config, "head")
     except SQLAlchemyError as exc:
         raise StoreError(f"database not usable: {_first_line(exc)}") from None
+
+
+@contextmanager
+def _ddl_in_the_transaction(conn: Connection) -> Iterator[None]:
+    """SQLite: the migration's CREATE and ALTER statements inside its one transaction.
+
+    Python's sqlite3 opens a transaction only before INSERT, UPDATE or DELETE, so each
+    schema change was committed on its own: a migration cut short (Ctrl-C, kill -9, a
+    full disk) left tables without the revision that names them, and every later start
+    failed on "table athlete already exists" or "duplicate column name" for good. With
+    the driver's own transaction handling off, migrate() says BEGIN itself, and commit
+    or rollback (an interruption included) covers every statement. PostgreSQL's DDL is
+    transactional already."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    before = driver.isolation_level
+    driver.isolation_level = None
+    try:
+        yield
+    finally:
+        driver.isolation_level = before
 
 
 def _first_line(exc: BaseException) -> str:
