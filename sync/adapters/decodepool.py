@@ -319,7 +319,8 @@ class RawDecoding(_Closing):
     context manager: the processes end with it."""
 
     def __init__(self, raw: RawStore, tz: tzinfo, jobs: int | None = None) -> None:
-        self.kept = list(raw.all())  # (sha256, path), in the store's order
+        self.unreadable: list[str] = []  # folders of the store that cannot be listed
+        self.kept = list(raw.all(self.unreadable))  # (sha256, path), in the store's order
         self._pool = DecodePool(usable_cores() if jobs is None else jobs, tz, keep_bytes=False)
         self.outcomes: Iterator[tuple[Path, Decoded]] = (
             self._pool.map(path for _, path in self.kept)

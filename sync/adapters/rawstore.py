@@ -64,13 +64,38 @@ class RawStore:
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
-    def all(self) -> Iterator[tuple[str, Path]]:
-        """(sha256, path) of every kept file, in a stable order."""
-        if not self.root.is_dir():
+    def all(self, unreadable: list[str] | None = None) -> Iterator[tuple[str, Path]]:
+        """(sha256, path) of every kept file, in a stable order. A folder of the store
+        that cannot be listed goes to `unreadable` ("raw/ab: cannot read this folder
+        (why)"): a rebuild must not pass over runs without saying so."""
+        problems = [] if unreadable is None else unreadable
+        try:
+            folders = sorted(e.name for e in os.scandir(self.root) if _folder(e))
+        except FileNotFoundError:
             return
-        for path in sorted(self.root.glob("??/*.fit")):
-            if path.is_file():  # not a FIFO or a device put there, which a read would wait on
-                yield path.stem, path
+        except OSError as exc:
+            problems.append(f"{self.root.name}: cannot read this folder ({exc.strerror or exc})")
+            return
+        for name in folders:
+            try:
+                files = sorted(e.name for e in os.scandir(self.root / name) if _kept(e))
+            except OSError as exc:
+                problems.append(
+                    f"{self.root.name}/{name}: cannot read this folder ({exc.strerror or exc})"
+                )
+                continue
+            for file_name in files:
+                yield file_name[: -len(".fit")], self.root / name / file_name
+
+
+def _folder(entry: os.DirEntry[str]) -> bool:
+    return len(entry.name) == 2 and entry.is_dir()
+
+
+def _kept(entry: os.DirEntry[str]) -> bool:
+    """A kept file: NAME.fit, a regular file (not a FIFO or a device put there, which a
+    read would wait on)."""
+    return entry.name.endswith(".fit") and entry.is_file()
 
 
 def write_private_atomic(path: Path, data: bytes) -> None:

@@ -294,6 +294,7 @@ def rebuild(
 
             decoding = stack.enter_context(RawDecoding(app.raw, app.settings.tz(), jobs))
         kept, outcomes = decoding.kept, decoding.outcomes
+        problems += decoding.unreadable
         for (sha, _), (path, outcome) in zip(kept, outcomes, strict=True):
             if outcome.sha256 is None:
                 problems.append(f"{path.name}: {outcome.unreadable}")

@@ -6,6 +6,7 @@ import os
 import stat
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -144,6 +145,33 @@ def test_rebuild_skips_a_raw_file_damaged_on_disk(app) -> None:  # type: ignore[
     report = ingest.rebuild(app)
     assert report.created == 0
     assert "does not match its hash" in report.problems[0]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_rebuild_says_which_folder_of_the_store_it_could_not_read(  # type: ignore[no-untyped-def]
+    app, monkeypatch: pytest.MonkeyPatch, jobs: int
+) -> None:
+    """A folder of the raw store that cannot be listed (its permissions, a failing disk)
+    is a problem of the rebuild, not passed over: she is told her runs may be missing."""
+    from sync.adapters import rawstore
+
+    shas = []
+    for i in range(3):
+        data = simple_run(5, serial=500 + i, start=T0 + timedelta(days=i))
+        ingest.ingest_bytes(app, data, file_name=f"run{i}.fit", source="inbox")
+        shas.append(sha256_of(data))
+    locked = app.raw.path_for(shas[1]).parent
+    real = os.scandir
+
+    def scandir(path: Any) -> Any:
+        if Path(path) == locked:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(rawstore.os, "scandir", scandir)
+    report = ingest.rebuild(app, jobs=jobs)
+    assert f"raw/{locked.name}: cannot read this folder (Permission denied)" in report.problems
+    assert report.refreshed == sum(1 for sha in shas if app.raw.path_for(sha).parent != locked)
 
 
 @pytest.mark.parametrize("name", ["inbox", "archive", "quarantine", "outbox", "raw", "logs"])
