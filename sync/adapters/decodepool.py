@@ -279,7 +279,7 @@ class DecodePool(_Closing):
         # it blocks and then unblocks SIGINT itself, which would undo the block.
         with _tracker_quiet():
             resource_tracker.ensure_running()
-        with _sigint_blocked():
+        with _sigint_blocked(), _stderr_to_nowhere():
             multiprocessing.forkserver.ensure_running()
         executor = ProcessPoolExecutor(
             workers,
@@ -429,6 +429,26 @@ def _tracker_quiet() -> Iterator[None]:
         yield
     finally:
         sys.warnoptions.remove(_TRACKER_QUIET)
+
+
+@contextmanager
+def _stderr_to_nowhere() -> Iterator[None]:
+    """The fork server, if it starts now, starts with /dev/null as its stderr, and so
+    does every child forked from it. A child still starting when runback ends (an early
+    Ctrl-C) found the pool's semaphores gone and printed a 14-line traceback on her
+    terminal, after runback had exited. A child has nothing else to say there: its
+    results and errors come back through the pool. For these few milliseconds this
+    process's stderr is /dev/null too (the worker's log file still has every line)."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    nowhere = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(nowhere, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(nowhere)
 
 
 @contextmanager

@@ -354,3 +354,17 @@ def test_more_jobs_than_cores_start_one_process_per_core(
     with DecodePool(1000, UTC) as pool:
         assert all(d.activity is not None for _, d in pool.map(paths))
     assert asked == [2]  # one core: decoded here, no process started
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="needs Linux /proc")
+def test_the_decoding_processes_print_nothing_on_her_terminal(tmp_path: Path) -> None:
+    """A child still starting when runback ends (an early Ctrl-C) printed a traceback
+    after runback had exited: the children's stderr is /dev/null, this process's is not."""
+    paths = [tmp_path / "a.fit", tmp_path / "b.fit"]
+    for path in paths:
+        path.write_bytes(b"any")
+    before = os.readlink("/proc/self/fd/2")
+    with DecodePool(2, UTC, decode=decoders.stderr_target) as pool:
+        seen = {d.refused for _, d in pool.map(paths)}
+    assert seen == {os.devnull}
+    assert os.readlink("/proc/self/fd/2") == before

@@ -58,3 +58,8 @@ def stall_on_mark(path: str, tz: tzinfo, known: Collection[str], keep_bytes: boo
         while True:
             time.sleep(60)
     return decode_path(path, tz, known, keep_bytes)
+
+
+def stderr_target(path: str, tz: tzinfo, known: Collection[str], keep_bytes: bool) -> Decoded:
+    """Where the child's stderr goes (in `refused`)."""
+    return Decoded(refused=os.readlink("/proc/self/fd/2"))
