@@ -86,7 +86,6 @@ def prepare_home(home: Path) -> None:
 
 
 def bootstrap(settings: Settings, *, log_to_stderr: bool = False) -> App:
-
     rules = load_rules(settings.rules_file)
     prepare_home(settings.home)
     logs.configure(

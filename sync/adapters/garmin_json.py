@@ -35,7 +35,6 @@ DESCRIPTION_CHARS = 512  # the partner API documents 1024 for a workout, 512 for
 def workout_json(workout: Workout, name: str, description: str = "") -> dict[str, Any]:
     """Garmin Connect's workout JSON for a runback workout: a walk as a walking workout,
     whose main steps are walks ("interval" is the sport's own effort: Walk)."""
-
     sport_key = sport_of(workout.steps)
     sport = {"sportTypeId": SPORTS[sport_key], "sportTypeKey": sport_key}
     order = iter(range(1, 10_000))

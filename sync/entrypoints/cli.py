@@ -71,7 +71,6 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _date(text: str) -> date:
-
     try:
         day = date.fromisoformat(text)
     except ValueError:

@@ -12,11 +12,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rules.profile import ITEM_TASKS, READINESS_ITEMS
+from sync.entrypoints.cli_common import EXIT_BAD_INPUT, EXIT_OK
 
 if TYPE_CHECKING:
     from sync.bootstrap import App
-
-EXIT_OK, EXIT_BAD_INPUT = 0, 2
 
 
 def profile_parser(sub: Any, date_type: Callable[[str], Any]) -> None:

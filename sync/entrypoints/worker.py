@@ -19,7 +19,6 @@ from __future__ import annotations
 import fcntl
 import os
 import signal
-import socket
 import threading
 import time
 from collections.abc import Callable
@@ -30,22 +29,20 @@ from typing import IO, TYPE_CHECKING, Any
 
 from sync import logs
 from sync.adapters.heartbeat import beat
-from sync.adapters.inbox_folder import (
-    being_written,
-)
+from sync.adapters.inbox_folder import being_written
 from sync.bootstrap import App
-from sync.entrypoints.faults import folder_fault, guarded, quiet_scheduler_logs
-from sync.entrypoints.summary import PassReport, log_summary
-from sync.entrypoints.worker_inbox import (
-    WORKER_ID,
+from sync.errors import FolderError, RunbackError
+from sync.usecases.faults import folder_fault, guarded, quiet_scheduler_logs
+from sync.usecases.garmin_sync import connected, pull
+from sync.usecases.inbox import wait_needed
+from sync.usecases.inbox_pass import (
     ClosedFiles,
     InboxPass,
     process,
+    release_dead_claims,
 )
-from sync.errors import FolderError, RunbackError
-from sync.usecases.garmin_sync import connected, pull
-from sync.usecases.inbox import wait_needed
 from sync.usecases.ingest import IngestResult
+from sync.usecases.summary import PassReport, log_summary
 from sync.usecases.watch import sync_watch
 
 if TYPE_CHECKING:
@@ -59,7 +56,6 @@ class WorkerBusy(RunbackError):
 
 
 def pull_if_connected(app: App) -> PullReport | None:
-
     if not connected(app) and app.garmin is None:
         return None
     try:
@@ -74,7 +70,6 @@ def pull_if_connected(app: App) -> PullReport | None:
 def watch_if_mounted(app: App, report: PassReport) -> None:
     """The USB round trip when her watch is plugged in (its own log line); what it took
     and pushed goes into the pass's `report`."""
-
     try:
         done = sync_watch(app)
     except FolderError as exc:
@@ -238,32 +233,6 @@ def _watch(inbox: Path, closed: ClosedFiles, scheduler: Any) -> Any:
         logs.event("watch-unavailable", reason=str(exc))
         return None
     return observer
-
-
-def release_dead_claims(app: App) -> None:
-    """Work items claimed by a worker of this host that is no longer running go back."""
-    host = socket.gethostname()
-    alone = app.settings.database_url is None  # SQLite: the lock file says we are alone
-    with app.uow() as uow:
-        claimants = [c for c in uow.repo.claimed_by_others() if c != WORKER_ID]
-        dead = [
-            c for c in claimants
-            if alone or (c.rsplit(":", 1)[0] == host and not _alive(c.rsplit(":", 1)[-1]))
-        ]  # fmt: skip
-        released = uow.repo.release_claims_of(dead, app.clock())
-    if released:
-        logs.event("released", items=released)
-
-
-def _alive(pid_text: str) -> bool:
-    try:
-        pid = int(pid_text)
-        os.kill(pid, 0)
-    except (ValueError, ProcessLookupError):
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 _STOP_CALLBACKS: list[Callable[[], None]] = []

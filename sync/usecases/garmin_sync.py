@@ -72,7 +72,6 @@ def state_word(app: App) -> str:
 
 def login(app: App, email: str, password: str, prompt_mfa: Callable[[], str]) -> None:
     """Log in once; the tokens are saved owner-only, the password is not kept anywhere."""
-
     try:
         ConnectGateway.login(email, password, prompt_mfa, token_file(app))
     except RateLimited as exc:

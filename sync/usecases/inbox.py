@@ -157,7 +157,6 @@ def quarantine(app: App, path: Path, name: str, reason: str, state: str) -> Path
 
 def _import_symptoms(app: App, path: Path, name: str) -> IngestResult:
     """A symptom CSV is imported whole or not at all (refused: quarantined by take)."""
-
     try:
         report = import_csv(app, path, source="inbox")
     except BadInput as exc:

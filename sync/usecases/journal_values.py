@@ -6,16 +6,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import date
-from typing import TYPE_CHECKING
 
 from rules.symptoms import EntryError, SymptomEntry
 from rules.workout import SpecError, parse_duration
 from sync.dates import out_of_range
 from sync.errors import BadInput
-
-if TYPE_CHECKING:  # types only: the option checks run before the database is opened
-    pass
-
 
 # The options of `runback symptoms log`, which are also the CSV columns.
 ENTRY_COLUMNS = (

@@ -46,7 +46,6 @@ def default_targets(app: App) -> list[str]:
 
 
 def garmin_configured(app: App) -> bool:
-
     return connected(app) or app.garmin is not None
 
 
@@ -60,7 +59,6 @@ def push(
     """Push the latest decision to `to` (outbox, watch, garmin or all; default: outbox
     plus whatever is configured). `decide=False` when the caller has just decided (an
     ingest does), so the inputs are not gathered twice."""
-
     if to not in (None, "all", *TARGETS):
         raise BadInput(f"--to: unknown target '{to}' (outbox, watch, garmin or all)")
     if decide:

@@ -49,7 +49,6 @@ class Status:
 
 
 def status(app: App) -> Status:
-
     try:
         pending = [safe_text(p.name) for p in pending_files(app.settings.inbox)]
     except FolderError:

@@ -9,11 +9,11 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sync.entrypoints.summary import PassReport, summary_text
 from sync.usecases.ingest import ingest_bytes, list_activities, programme_start
 from sync.usecases.journal import log_readiness, record_entry, set_profile
 from sync.usecases.planning import gather, refresh
 from sync.usecases.report import build
+from sync.usecases.summary import PassReport, summary_text
 from tests.support.fitbuilder import follow, simple_run
 
 BORN = date(2026, 6, 1)

@@ -18,9 +18,9 @@ import pytest
 from sync.adapters import decodepool
 from sync.adapters.decodepool import CRASHED, DecodePool
 from sync.bootstrap import App, bootstrap
-from sync.entrypoints.worker_inbox import InboxPass
 from sync.settings import load_settings
 from sync.usecases import ingest
+from sync.usecases.inbox_pass import InboxPass
 from tests.support import decoders
 from tests.support.fitbuilder import T0, run_walk, simple_run, workout_file
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sync.entrypoints.worker_inbox import process
+from sync.usecases.inbox_pass import process
 from sync.usecases.journal import record_entry, set_profile
 from sync.usecases.planning import refresh
 from sync.usecases.status import status

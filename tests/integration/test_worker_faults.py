@@ -26,7 +26,7 @@ import sync.usecases.inbox as inbox_use_case
 from sync.adapters import reading
 from sync.bootstrap import App
 from sync.entrypoints.worker import run_once
-from sync.entrypoints.worker_inbox import ClosedFiles, InboxPass, process
+from sync.usecases.inbox_pass import ClosedFiles, InboxPass, process
 from sync.usecases.ingest import list_activities
 from sync.usecases.journal import log_readiness, set_profile
 from sync.usecases.push import push
@@ -457,7 +457,7 @@ def test_a_pass_that_changed_something_ends_with_one_summary_line(app: App) -> N
 
 
 def test_the_schedulers_expected_skips_never_reach_a_log(caplog: pytest.LogCaptureFixture) -> None:
-    from sync.entrypoints.faults import quiet_scheduler_logs
+    from sync.usecases.faults import quiet_scheduler_logs
 
     quiet_scheduler_logs()
     with caplog.at_level(logging.INFO):
@@ -478,7 +478,7 @@ def test_a_database_fault_in_a_job_is_said_once_and_its_end_once(app: App) -> No
 
     from sqlalchemy.exc import OperationalError
 
-    from sync.entrypoints.faults import guarded
+    from sync.usecases.faults import guarded
 
     failing = [True]
 
@@ -503,7 +503,7 @@ def test_a_database_fault_in_a_job_is_said_once_and_its_end_once(app: App) -> No
 
 
 def test_a_bug_in_a_job_is_one_error_line_with_its_trace_in_the_file(app: App) -> None:
-    from sync.entrypoints.faults import guarded
+    from sync.usecases.faults import guarded
 
     def work() -> None:
         raise ValueError("a bug")

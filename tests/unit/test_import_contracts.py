@@ -28,33 +28,34 @@ def lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
 def test_the_code_keeps_every_contract() -> None:
     done = lint_imports(ROOT)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "Contracts: 4 kept, 0 broken." in done.stdout
+    assert "Contracts: 3 kept, 0 broken." in done.stdout
 
 
-# (module, the import added to it, the contract it breaks)
+LAYERS = "sync: entry points over use cases over adapters over the wiring"
+RULES = "rules: pure, imported by all"
+LOOPS = "no import loops among the modules of a package"
+
+# (module, what is added to it, the contract it breaks)
 VIOLATIONS = [
+    ("sync/adapters/rawstore.py", "from sync.usecases import ingest", LAYERS),
     (
         "sync/adapters/rawstore.py",
-        "from sync.usecases import ingest",
-        "sync: entry points over use cases over adapters",
+        "def _app() -> None:\n    from sync.bootstrap import App",
+        LAYERS,
     ),
+    ("sync/usecases/status.py", "from sync.entrypoints import cli_common", LAYERS),
+    ("sync/settings.py", "from sync.usecases import planning", LAYERS),
+    ("sync/logs.py", "from sync.adapters import rawstore", LAYERS),
+    # a new module straight in sync/ belongs to no layer until it is placed in one
+    ("sync/export_helpers.py", "from sync.errors import BadInput", LAYERS),
+    ("rules/plan.py", "from sync import errors", RULES),
+    ("rules/ladder.py", "import sqlalchemy", RULES),
+    ("rules/plan.py", "def _fetch() -> None:\n    import requests", RULES),
+    # an import inside a function, which is how loops used to be dodged
     (
-        "sync/usecases/status.py",
-        "from sync.entrypoints import cli_common",
-        "sync: entry points over use cases over adapters",
-    ),
-    (
-        "sync/settings.py",
-        "from sync.usecases import planning",
-        "sync: the wiring uses no use case and no entry point",
-    ),
-    ("rules/plan.py", "from sync import errors", "rules: pure, imported by all"),
-    ("rules/ladder.py", "import sqlalchemy", "rules: pure, imported by all"),
-    (
-        # an import inside a function, which is how loops used to be dodged
         "sync/usecases/ingest.py",
         "def _dodge() -> None:\n    from sync.usecases import inbox",
-        "no import loops among the modules of a package",
+        LOOPS,
     ),
 ]
 
@@ -67,7 +68,8 @@ def test_a_contract_breaks_when_a_change_does_what_it_forbids(
         shutil.copytree(ROOT / part, tmp_path / part, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / "pyproject.toml", tmp_path)
     target = tmp_path / module
-    target.write_text(f"{target.read_text()}\n\n{added}  # noqa\n")
+    before = target.read_text() if target.exists() else '"""A module added by the test."""\n'
+    target.write_text(f"{before}\n\n{added}  # noqa\n")
     done = lint_imports(tmp_path)
     assert done.returncode == 1, done.stdout
     # An upward import also closes a loop between siblings: that contract breaks too.

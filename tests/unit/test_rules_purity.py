@@ -12,7 +12,7 @@ from pathlib import Path
 
 RULES = Path(__file__).resolve().parents[2] / "rules"
 # The standard library's IO: import-linter's graph leaves the standard library out.
-STDLIB_IO = {"urllib", "http", "socket", "subprocess"}
+STDLIB_IO = {"urllib", "http", "socket", "subprocess", "multiprocessing"}
 # What importing rules must not load, by any path (the contract's list, and the above).
 FORBIDDEN = STDLIB_IO | {
     "sync",

@@ -29,13 +29,13 @@ from sync.adapters.inbox_folder import (
 )
 from sync.adapters.store.work import WorkItem
 from sync.bootstrap import App
-from sync.entrypoints.faults import folder_fault, folder_recovered
-from sync.entrypoints.summary import PassReport, log_summary
 from sync.errors import FolderError, RunbackError
 from sync.formatting import safe_text
+from sync.usecases.faults import folder_fault, folder_recovered
 from sync.usecases.inbox import Seen, decide_ready, quarantine, take
 from sync.usecases.ingest import IngestResult
 from sync.usecases.push import push
+from sync.usecases.summary import PassReport, log_summary
 
 if TYPE_CHECKING:
     from sync.usecases.push import PushResult
@@ -234,9 +234,34 @@ class InboxPass:
 def process(app: App, decide: bool = True) -> list[PushResult]:
     """Push the latest decision where it has not gone yet, deciding again first unless
     the caller just did (every ingest and journal entry decides again by itself)."""
-
     try:
         return push(app, decide=decide)  # failures are logged by push and retried next pass
     except RunbackError as exc:
         logs.event("process-failed", reason=str(exc))
         return []
+
+
+def release_dead_claims(app: App) -> None:
+    """Work items claimed by a worker of this host that is no longer running go back."""
+    host = socket.gethostname()
+    alone = app.settings.database_url is None  # SQLite: the lock file says we are alone
+    with app.uow() as uow:
+        claimants = [c for c in uow.repo.claimed_by_others() if c != WORKER_ID]
+        dead = [
+            c for c in claimants
+            if alone or (c.rsplit(":", 1)[0] == host and not worker_alive(c.rsplit(":", 1)[-1]))
+        ]  # fmt: skip
+        released = uow.repo.release_claims_of(dead, app.clock())
+    if released:
+        logs.event("released", items=released)
+
+
+def worker_alive(pid_text: str) -> bool:
+    try:
+        pid = int(pid_text)
+        os.kill(pid, 0)
+    except (ValueError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
+    return True
