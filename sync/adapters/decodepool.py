@@ -15,14 +15,8 @@ be had at all, decoding goes on in this process (said once in the log).
 from __future__ import annotations
 
 import os
-import signal
-import sys
-import threading
-import time
-import types
 from collections import deque
 from collections.abc import Collection, Generator, Iterable, Iterator
-from contextlib import contextmanager, suppress
 from datetime import tzinfo
 from pathlib import Path
 from types import TracebackType
@@ -35,6 +29,13 @@ from sync.adapters.decoding import (
     decode_path,
     init_child,
     nothing,
+)
+from sync.adapters.pool_processes import (
+    abandon_pool,
+    main_hidden,
+    sigint_blocked,
+    stderr_to_nowhere,
+    tracker_quiet,
 )
 from sync.adapters.rawstore import RawStore, sha256_of
 from sync.adapters.reading import read_file
@@ -51,9 +52,6 @@ if TYPE_CHECKING:
 # decodes some six one-hour files; with 3, they sat idle for half of it); a one-hour
 # run decoded is about 0.6 MB, so 16 in flight on two cores are about 10 MB.
 PREFETCH_PER_JOB = 8
-# Seconds the files in flight get to finish when the pool is left by Ctrl-C or an error
-# (a one-hour run decodes in about 0.3 s); a process still at its file is then ended.
-ABANDON_GRACE_S = 3.0
 CRASHED = "reading it crashed the FIT decoder (its process died): the file may be damaged"
 
 # 'forkserver', on purpose. 'fork' would copy the caller as it is at that moment: an
@@ -133,7 +131,7 @@ class DecodePool(_Closing):
         if executor is None:
             return
         if abandon:
-            _abandon(executor)
+            abandon_pool(executor)
         else:
             executor.shutdown(wait=True, cancel_futures=True)
 
@@ -225,7 +223,7 @@ class DecodePool(_Closing):
         except BrokenProcessPool:
             pass
         except BaseException:  # Ctrl-C while it decodes: it is not waited for long
-            _abandon(solo)
+            abandon_pool(solo)
             raise
         finally:
             solo.shutdown(wait=True, cancel_futures=True)
@@ -277,9 +275,9 @@ class DecodePool(_Closing):
         # process must answer it (the children finish their file and go when the pool
         # is closed; no KeyboardInterrupt traces). The resource tracker first: starting
         # it blocks and then unblocks SIGINT itself, which would undo the block.
-        with _tracker_quiet():
+        with tracker_quiet():
             resource_tracker.ensure_running()
-        with _sigint_blocked(), _stderr_to_nowhere():
+        with sigint_blocked(), stderr_to_nowhere():
             multiprocessing.forkserver.ensure_running()
         executor = ProcessPoolExecutor(
             workers,
@@ -288,13 +286,13 @@ class DecodePool(_Closing):
             initargs=(*self._setup, os.getpid()),
         )
         # Each submit starts a process while none is idle: `workers` of them start them
-        # all, here, with the caller's main script out of sight (see _main_hidden).
+        # all, here, with the caller's main script out of sight (see main_hidden).
         try:
-            with _main_hidden():
+            with main_hidden():
                 for _ in range(workers):
                     executor.submit(nothing)
         except BaseException:  # Ctrl-C, or no process could start: none is left behind
-            _abandon(executor)
+            abandon_pool(executor)
             raise
         return executor
 
@@ -358,108 +356,3 @@ class Ahead(_Closing):
             self._results.close()
         if self._pool is not None:
             self._pool.close(abandon=abandon)
-
-
-def _abandon(executor: ProcessPoolExecutor) -> None:
-    """Shut the pool down without waiting on a file that never finishes: what has not
-    started is cancelled, the files in flight get ABANDON_GRACE_S to finish, and a
-    process still at its file then is ended (SIGTERM: they ignore SIGINT).
-
-    Not SIGTERM at once: a process ended while it writes its result back leaves half a
-    message in the pipe, and the pool's manager thread waits on the rest of it forever
-    (seen: Ctrl-C then hung one ingest in 16). A process past the grace is at a read or
-    a decode, not a write (the manager reads results as they come). Python 3.11's pool
-    has no public way to do this (3.14's terminate_workers): hence its private
-    `_processes` and `_executor_manager_thread`, taken before shutdown drops them."""
-    processes = list((getattr(executor, "_processes", None) or {}).values())
-    manager = getattr(executor, "_executor_manager_thread", None)
-    with _second_signal_ignored():
-        executor.shutdown(wait=False, cancel_futures=True)
-        deadline = time.monotonic() + ABANDON_GRACE_S
-        for process in processes:
-            process.join(max(0.0, deadline - time.monotonic()))
-        for process in processes:
-            if process.is_alive():
-                with suppress(OSError, ValueError):  # gone meanwhile
-                    process.terminate()
-        if manager is not None:
-            manager.join(ABANDON_GRACE_S)  # it reaps the processes, then ends
-
-
-@contextmanager
-def _second_signal_ignored() -> Iterator[None]:
-    """Ctrl-C or SIGTERM again while the pool is being abandoned (because of the first):
-    ignored, for these few seconds. Raised in the middle, it left the processes running
-    and the exit waiting on them for good, or printed a traceback. Only the main thread
-    can set handlers; elsewhere (the worker's jobs) signals raise nothing anyway."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    before = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for sig, handler in before.items():
-            signal.signal(sig, signal.SIG_DFL if handler is None else handler)
-
-
-@contextmanager
-def _sigint_blocked() -> Iterator[None]:
-    """SIGINT held back from this thread (any thread: the worker's jobs run in one of the
-    scheduler's); a Ctrl-C that came meanwhile is answered when it ends."""
-    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, before)
-
-
-# The resource tracker (a process of its own) removes the pool's semaphores when this
-# process ends without doing so itself: after kill -9. It then also printed a
-# UserWarning about "leaked semaphore objects" on her terminal, after runback was gone.
-_TRACKER_QUIET = "ignore:resource_tracker:UserWarning"
-
-
-@contextmanager
-def _tracker_quiet() -> Iterator[None]:
-    """The resource tracker, if it starts now, starts without that warning: it takes
-    this process's -W options, from sys.warnoptions."""
-    sys.warnoptions.append(_TRACKER_QUIET)
-    try:
-        yield
-    finally:
-        sys.warnoptions.remove(_TRACKER_QUIET)
-
-
-@contextmanager
-def _stderr_to_nowhere() -> Iterator[None]:
-    """The fork server, if it starts now, starts with /dev/null as its stderr, and so
-    does every child forked from it. A child still starting when runback ends (an early
-    Ctrl-C) found the pool's semaphores gone and printed a 14-line traceback on her
-    terminal, after runback had exited. A child has nothing else to say there: its
-    results and errors come back through the pool. For these few milliseconds this
-    process's stderr is /dev/null too (the worker's log file still has every line)."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    nowhere = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(nowhere, 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(nowhere)
-
-
-@contextmanager
-def _main_hidden() -> Iterator[None]:
-    """While processes start: multiprocessing runs the parent's main script again in each
-    child (as __mp_main__) so that what it defines can be unpickled there. Nothing the
-    pool sends is defined there, and for runback that script is the whole command line
-    (`runback` imports sync.entrypoints.cli): hidden, the children import only the decoder."""
-    main = sys.modules["__main__"]
-    sys.modules["__main__"] = types.ModuleType("__main__")
-    try:
-        yield
-    finally:
-        sys.modules["__main__"] = main
