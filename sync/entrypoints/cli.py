@@ -293,6 +293,11 @@ def main(argv: Sequence[str] | None = None, *, own_process: bool = False) -> int
             EXIT_FAILURE,
         )
     finally:
+        if own_process:
+            # The exit code is decided: Ctrl-C or SIGTERM from here on (closing the
+            # database, the interpreter's exit) would only print a traceback over it.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
         if early is not None:  # interrupted or failed: its processes are not waited for
             early.close(abandon=code is None)
         if app is not None:

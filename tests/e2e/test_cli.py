@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import stat
 import subprocess
 from collections.abc import Iterator
@@ -12,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import Runner
+from tests.e2e.conftest import Runner, runback_command
 from tests.support.fitbuilder import run_walk, simple_run, workout_file
 
 INVALID = [
@@ -244,6 +246,29 @@ def test_known_faults_of_the_machine_are_named() -> None:
         is None
     )
     assert known_fault(ValueError("database or disk is full")) is None
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_while_a_command_ends_prints_nothing_more(
+    runback: Runner, cli_env: dict[str, str], sig: signal.Signals
+) -> None:
+    """Ctrl-C (or SIGTERM) just after `status` has printed, while it closes the database
+    and exits: it printed a 31-line traceback, and died by the signal, 20 times in 20."""
+    runback("status")
+    for _ in range(5):
+        proc = subprocess.Popen(
+            [*runback_command(), "status"], env=cli_env, text=True, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, start_new_session=True,
+        )  # fmt: skip
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if line.startswith("next workout"):
+                break
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, sig)
+        _out, err = proc.communicate(timeout=60)
+        assert "Traceback" not in err, err
+        assert proc.returncode in (0, 130, 143), (proc.returncode, err)
 
 
 def test_db_rebuild_restores_a_lost_database(

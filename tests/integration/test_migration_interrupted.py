@@ -77,3 +77,21 @@ def test_an_upgrade_cut_short_keeps_her_data_at_the_old_revision(engine: Engine)
     assert current_revision(engine) == SCHEMA_REVISION
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM athlete")).scalar() == 1
+
+
+def test_a_full_or_failing_disk_under_the_database_says_so(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    from sync.adapters.store import db
+    from sync.errors import StoreError
+
+    def full(engine: Engine) -> None:
+        raise OperationalError("SELECT", {}, sqlite3.OperationalError("disk I/O error"))
+
+    monkeypatch.setattr(db, "current_revision", full)
+    with pytest.raises(StoreError, match="the disk is full or failing"):
+        migrate(engine)

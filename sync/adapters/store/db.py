@@ -149,7 +149,10 @@ def migrate(engine: Engine) -> None:
                     ) from None
             command.upgrade(config, "head")
     except SQLAlchemyError as exc:
-        raise StoreError(f"database not usable: {_first_line(exc)}") from None
+        said = _first_line(exc)
+        if "disk I/O error" in said or "database or disk is full" in said:
+            said = "the disk is full or failing (SQLite: disk I/O error); free some space"
+        raise StoreError(f"database not usable: {said}") from None
 
 
 @contextmanager
