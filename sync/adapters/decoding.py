@@ -63,6 +63,9 @@ def init_child(
 ) -> None:
     global _child
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent answers Ctrl-C
+    # ... and may end this child with SIGTERM, even if whoever started the fork server
+    # had SIGTERM ignored (an ignored signal is inherited through fork and exec).
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _child = (decode, tz, known, keep_bytes)
     threading.Thread(target=end_with, args=(parent,), name="runback-parent", daemon=True).start()
 

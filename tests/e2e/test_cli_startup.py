@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -91,11 +92,17 @@ def test_the_console_script_is_entry_and_a_command_runs_with_the_collector_on(
     monkeypatch.setattr(sys, "argv", ["runback", "--home", str(tmp_path / "home"), "status"])
     frozen: list[bool] = []  # not on the test process itself
     monkeypatch.setattr(gc, "freeze", lambda: frozen.append(gc.isenabled()))
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         with pytest.raises(SystemExit) as done:
             cli.entry()
     finally:
         gc.enable()
+        # entry() owns its process's signals (SIGTERM raises; both ignored while it
+        # ends): this test process gets its own back, or a fork server started later
+        # would inherit SIGTERM ignored and its children could never be ended.
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
     assert done.value.code == 3
     assert seen == [True]
     assert frozen == [False, True]  # start-up frozen before the collector runs; at exit
