@@ -102,3 +102,19 @@ def private_exc_info(
     the chain of causes (whose messages carry the same data) is dropped."""
     kept = InternalError(f"{type(exc).__module__}.{type(exc).__qualname__}: {first_line(exc)}")
     return InternalError, kept, exc.__traceback__
+
+
+DISK_FULL = "the disk is full: free some space and run it again (what was stored is kept)"
+DISK_FAILING = (
+    "the disk is full or failing (SQLite: disk I/O error): free some space and run it again"
+)
+
+
+def disk_fault(text: str) -> str | None:
+    """SQLite's words for a full disk, or for one failing under the database, as the one
+    line she reads (the CLI's last resort and the database's opening both use it)."""
+    if "database or disk is full" in text:
+        return DISK_FULL
+    if "disk I/O error" in text:
+        return DISK_FAILING
+    return None

@@ -5,12 +5,12 @@ from __future__ import annotations
 import errno
 import sys
 
+from sync.errors import DISK_FULL, disk_fault
+
 EXIT_OK = 0
 EXIT_FAILURE = 1  # anything else
 EXIT_BAD_INPUT = 2  # what she gave cannot be used
 EXIT_TERMINATED = 128 + 15  # SIGTERM, as a shell reports a process it ended
-
-DISK_FULL = "the disk is full: free some space and run it again (what was stored is kept)"
 
 
 def fail(message: str, code: int) -> int:
@@ -24,9 +24,4 @@ def known_fault(exc: Exception) -> str | None:
     or a file hit it, or a disk that fails under the database."""
     if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
         return DISK_FULL
-    text = str(getattr(exc, "orig", None) or "")  # a DBAPI error, as SQLAlchemy wraps it
-    if "database or disk is full" in text:
-        return DISK_FULL
-    if "disk I/O error" in text:
-        return "the database could not be written (disk I/O error): is the disk full or failing?"
-    return None
+    return disk_fault(str(getattr(exc, "orig", None) or ""))  # a DBAPI error, as wrapped

@@ -234,7 +234,8 @@ def test_known_faults_of_the_machine_are_named() -> None:
 
     from sqlalchemy.exc import OperationalError
 
-    from sync.entrypoints.cli_common import DISK_FULL, known_fault
+    from sync.entrypoints.cli_common import known_fault
+    from sync.errors import DISK_FULL
 
     full = OperationalError("INSERT ...", {}, sqlite3.OperationalError("database or disk is full"))
     assert known_fault(full) == DISK_FULL

@@ -19,7 +19,7 @@ from sqlalchemy.exc import (
 )
 
 from sync.adapters.store.schema import SCHEMA_REVISION
-from sync.errors import BadInput, StoreError
+from sync.errors import BadInput, StoreError, disk_fault
 
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # Any fixed number: the key of the advisory lock that serialises migrations on PostgreSQL.
@@ -150,9 +150,7 @@ def migrate(engine: Engine) -> None:
             command.upgrade(config, "head")
     except SQLAlchemyError as exc:
         said = _first_line(exc)
-        if "disk I/O error" in said or "database or disk is full" in said:
-            said = "the disk is full or failing (SQLite: disk I/O error); free some space"
-        raise StoreError(f"database not usable: {said}") from None
+        raise StoreError(f"database not usable: {disk_fault(said) or said}") from None
 
 
 @contextmanager
